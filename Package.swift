@@ -1,0 +1,114 @@
+// swift-tools-version:6.1
+//
+// The layers, from the bottom up (dependencies point one way):
+//   SoudanProtocol  framing, JSON, envelope, error codes, schema validation; pure, no I/O
+//   SoudanDomain    the rules of DOMAIN.md: clock, office time, calendar; pure, no SQLite
+//   SoudanStore     SQLite through GRDB: schema, migrations, the single writer, readers
+//   SoudanService   the table of operations and their handlers (what `sys.describe` lists)
+//   SoudanServer    libuv: loop thread, listeners, connections; knows one function, a frame in, a reply out
+//   SoudanClient    a small blocking client for soudanctl, soudan-load and the tests
+//   soudand / soudanctl / soudan-load   thin executables
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "soudan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "soudand", targets: ["soudand"]),
+        .executable(name: "soudanctl", targets: ["soudanctl"]),
+        .executable(name: "soudan-load", targets: ["soudan-load"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // C edges
+        .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .target(name: "CSoudanShim"),
+
+        // Embeds protocol/*.json into SoudanProtocol at build time: one source of truth.
+        .executableTarget(name: "SchemaEmbedder", swiftSettings: strict),
+        .plugin(name: "EmbedProtocolSchemas", capability: .buildTool(), dependencies: ["SchemaEmbedder"]),
+
+        .target(
+            name: "SoudanProtocol",
+            swiftSettings: strict,
+            plugins: ["EmbedProtocolSchemas"]),
+        .target(name: "SoudanDomain", dependencies: ["SoudanProtocol"], swiftSettings: strict),
+        .target(
+            name: "SoudanStore",
+            dependencies: [
+                "SoudanProtocol", "SoudanDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "SoudanService",
+            dependencies: [
+                "SoudanProtocol", "SoudanDomain", "SoudanStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "SoudanServer",
+            dependencies: [
+                "CLibUV", "CSoudanShim", "SoudanProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(name: "SoudanClient", dependencies: ["CSoudanShim", "SoudanProtocol"], swiftSettings: strict),
+
+        .executableTarget(
+            name: "soudand",
+            dependencies: [
+                "SoudanServer", "SoudanService", "SoudanStore", "SoudanDomain", "SoudanProtocol", "CSoudanShim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "soudanctl",
+            dependencies: [
+                "SoudanClient", "SoudanProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "soudan-load",
+            dependencies: [
+                "SoudanClient", "SoudanProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "SoudanProtocolTests", dependencies: ["SoudanProtocol"], swiftSettings: strict),
+        .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain"], swiftSettings: strict),
+        .testTarget(
+            name: "SoudanStoreTests",
+            dependencies: ["SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .testTarget(name: "SoudanServerTests", dependencies: ["SoudanServer", "SoudanProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "SoudanIntegrationTests",
+            dependencies: ["SoudanClient", "SoudanProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+    ]
+)

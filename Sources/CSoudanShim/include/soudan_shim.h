@@ -1,0 +1,20 @@
+#ifndef SOUDAN_SHIM_H
+#define SOUDAN_SHIM_H
+#include <sys/types.h>
+
+/// Reads the peer's credentials of a connected Unix socket (SO_PEERCRED).
+/// `struct ucred` needs _GNU_SOURCE, which Swift's Glibc import does not define.
+/// Returns 0 on success, else -1 with errno set.
+int soudan_peer_credentials(int fd, unsigned int *uid, int *pid);
+
+/// Probes a Unix socket path with a blocking connect.
+/// Returns 1 if a live listener accepted, 0 if nothing listens (ECONNREFUSED:
+/// a stale file), -1 with errno set on any other failure (ENOENT: no file).
+int soudan_probe_unix_socket(const char *path);
+
+/// Connects a blocking Unix stream socket; returns the fd, or -1 with errno set.
+int soudan_connect_unix(const char *path);
+
+/// The largest path a sockaddr_un can hold, terminator excluded.
+int soudan_max_socket_path(void);
+#endif

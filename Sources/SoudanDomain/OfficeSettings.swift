@@ -1,0 +1,62 @@
+public import SoudanProtocol
+
+/// A counselor as the office configures one (DOMAIN.md Art. 4(2)): who, their Zoom
+/// meeting, and when they work.
+public struct CounselorSettings: Sendable, Equatable {
+    public struct Meeting: Sendable, Equatable {
+        public var joinURL: String
+        public var meetingID: String
+        public var passcode: String
+        public init(joinURL: String, meetingID: String, passcode: String) {
+            self.joinURL = joinURL
+            self.meetingID = meetingID
+            self.passcode = passcode
+        }
+        public var json: JSONValue {
+            ["join_url": .string(joinURL), "meeting_id": .string(meetingID), "passcode": .string(passcode)]
+        }
+    }
+
+    public var counselorID: String
+    public var name: String
+    public var meeting: Meeting
+    public var weekly: WeeklyHours
+
+    public init(counselorID: String, name: String, meeting: Meeting, weekly: WeeklyHours) {
+        self.counselorID = counselorID
+        self.name = name
+        self.meeting = meeting
+        self.weekly = weekly
+    }
+}
+
+/// The office's rules and hours: the contract's `[office]`, `[rules]` and
+/// `[retention]` with their defaults.
+public struct OfficeSettings: Sendable, Equatable {
+    public var name = "東京わかものハローワーク"
+    public var hours = WeeklyHours.weekdays([("10:00", "17:00")])
+    public var noShowThreshold = 2
+    public var openRequestLimit = 2
+    public var autoScheduleOnRelease = true
+    public var retentionDays = 365
+
+    public init() {}
+}
+
+/// The demo office: what a fresh `scripts/run` serves, so it can take bookings at once.
+public enum DemoOffice {
+    public static let counselors: [CounselorSettings] = [
+        CounselorSettings(
+            counselorID: "c01", name: "相談員 A",
+            meeting: .init(joinURL: "https://zoom.us/j/81000000001", meetingID: "810 0000 0001", passcode: "soudan01"),
+            weekly: .weekdays([("10:00", "12:00"), ("13:00", "17:00")])),
+        CounselorSettings(
+            counselorID: "c02", name: "相談員 B",
+            meeting: .init(joinURL: "https://zoom.us/j/81000000002", meetingID: "810 0000 0002", passcode: "soudan02"),
+            weekly: .weekdays([("10:00", "12:00"), ("13:00", "17:00")])),
+        CounselorSettings(
+            counselorID: "c03", name: "相談員 C",
+            meeting: .init(joinURL: "https://zoom.us/j/81000000003", meetingID: "810 0000 0003", passcode: "soudan03"),
+            weekly: WeeklyHours.weekdays([("13:00", "17:00")])),
+    ]
+}

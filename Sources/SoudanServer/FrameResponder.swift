@@ -1,0 +1,93 @@
+public import SoudanProtocol
+import CLibUV
+import Synchronization
+
+/// Who is on the other end of a connection, as the kernel says (SO_PEERCRED).
+public struct PeerInfo: Sendable, Equatable {
+    public let role: SocketRole
+    public let uid: UInt32
+    public let pid: Int32
+    public let connectionID: UInt64
+
+    public init(role: SocketRole, uid: UInt32, pid: Int32, connectionID: UInt64) {
+        self.role = role
+        self.uid = uid
+        self.pid = pid
+        self.connectionID = connectionID
+    }
+}
+
+/// The one function the server knows: a frame in, a reply out.
+///
+/// Everything about operations lives above the server, behind this protocol.
+/// `respond` is called on the loop thread and must not block; it answers through
+/// the sink, exactly once, from whichever thread has the answer.
+public protocol FrameResponder: Sendable {
+    func respond(to body: [UInt8], from peer: PeerInfo, sink: ReplySink)
+    /// The framed reply to a framing error; the connection closes after it.
+    func frameErrorReply(_ error: FrameError, from peer: PeerInfo) -> [UInt8]
+    /// The framed reply to a connection refused for being over a limit.
+    func refusedReply(reason: String, from peer: PeerInfo) -> [UInt8]
+}
+
+/// Where a reply goes: the loop's inbox, addressed to a connection and a request.
+public struct ReplySink: Sendable {
+    let inbox: LoopInbox
+    let connectionID: UInt64
+    let seq: UInt64
+
+    /// Hands framed reply bytes to the loop thread. Safe from any thread.
+    public func send(_ bytes: [UInt8]) {
+        inbox.post(.reply(connectionID: connectionID, seq: seq, bytes: bytes))
+    }
+}
+
+/// The loop's mailbox: the one door into the loop thread from elsewhere.
+///
+/// Other threads append messages under a mutex and call `uv_async_send`, which
+/// libuv documents as safe from any thread; calls coalesce, so the loop drains
+/// the whole queue each time it wakes.
+final class LoopInbox: @unchecked Sendable {
+    // @unchecked: `async` is only passed to `uv_async_send` (thread-safe by libuv's
+    // contract), and only while `open` is true under the lock; the loop thread
+    // clears `open` under the same lock before it closes the handle.
+    enum Message: Sendable {
+        case reply(connectionID: UInt64, seq: UInt64, bytes: [UInt8])
+        case wake
+    }
+
+    private struct State {
+        var messages: [Message] = []
+        var open = true
+    }
+
+    private let state = Mutex(State())
+    private let async: UnsafeMutablePointer<uv_async_t>
+
+    init(async: UnsafeMutablePointer<uv_async_t>) {
+        self.async = async
+    }
+
+    func post(_ message: Message) {
+        state.withLock { state in
+            guard state.open else { return }
+            let wasEmpty = state.messages.isEmpty
+            state.messages.append(message)
+            if wasEmpty { uv_async_send(async) }
+        }
+    }
+
+    /// Loop thread only.
+    func takeAll() -> [Message] {
+        state.withLock { state in
+            let messages = state.messages
+            state.messages = []
+            return messages
+        }
+    }
+
+    /// Loop thread only, before the async handle is closed.
+    func seal() {
+        state.withLock { $0.open = false }
+    }
+}

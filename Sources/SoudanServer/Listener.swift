@@ -1,0 +1,83 @@
+import CLibUV
+import CSoudanShim
+import Foundation
+import SoudanProtocol
+
+/// Why the server could not start listening; each says what to do about it.
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A listening Unix socket for one role.
+final class Listener {
+    let role: SocketRole
+    let path: String
+    let handle: UnsafeMutablePointer<uv_pipe_t>
+    private var inode: ino_t = 0
+
+    /// Binds `path` with `mode`, replacing a stale socket file left by a crash and
+    /// refusing to touch one that a live daemon still serves.
+    init(role: SocketRole, path: String, mode: mode_t, loop: UnsafeMutablePointer<uv_loop_t>) throws {
+        self.role = role
+        self.path = path
+        let limit = Int(soudan_max_socket_path())
+        // libuv 1.44 has no uv_pipe_bind2 and silently truncates longer paths.
+        guard path.utf8.count <= limit else {
+            throw ServerStartError(description: "\(role) socket path is \(path.utf8.count) bytes, over the limit of \(limit): \(path)")
+        }
+        try Self.clearStale(path: path, role: role)
+        handle = allocateHandle(uv_pipe_t.self)
+        do {
+            try uvCheck(uv_pipe_init(loop, handle, 0), "uv_pipe_init")
+        } catch {
+            handle.deallocate()
+            throw ServerStartError(description: "\(role) socket: \(error)")
+        }
+        do {
+            try uvCheck(uv_pipe_bind(handle, path), "bind \(path)")
+            guard chmod(path, mode) == 0 else {
+                throw ServerStartError(description: "chmod \(path): \(String(cString: strerror(errno)))")
+            }
+            var info = stat()
+            if stat(path, &info) == 0 { inode = info.st_ino }
+        } catch let error as UVError {
+            closeAndFree(asHandle(handle))
+            throw ServerStartError(description: "\(role) socket: \(error)")
+        }
+    }
+
+    func listen(_ callback: uv_connection_cb) throws {
+        do {
+            try uvCheck(uv_listen(asStream(handle), 511, callback), "listen \(path)")
+        } catch {
+            throw ServerStartError(description: "\(role) socket: \(error)")
+        }
+    }
+
+    /// Stops listening and removes the socket file, if it is still ours.
+    func close() {
+        closeAndFree(asHandle(handle))
+        var info = stat()
+        if stat(path, &info) == 0, info.st_ino == inode { unlink(path) }
+    }
+
+    private static func clearStale(path: String, role: SocketRole) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw ServerStartError(description: "\(role) socket path exists and is not a socket: \(path)")
+        }
+        switch soudan_probe_unix_socket(path) {
+        case 1:
+            throw ServerStartError(description: "another soudand is serving \(path); stop it first (refusing to take its socket)")
+        case 0:
+            unlink(path)  // stale: left by a daemon that did not exit cleanly
+        default:
+            if errno == ENOENT { return }
+            throw ServerStartError(description: "cannot probe \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+@available(*, unavailable)
+extension Listener: Sendable {}

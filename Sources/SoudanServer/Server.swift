@@ -1,0 +1,244 @@
+import CLibUV
+import CSoudanShim
+import Foundation
+public import Logging
+import SoudanProtocol
+
+/// The libuv side of soudand: one loop thread owns every handle.
+///
+/// Other threads reach it only through `LoopInbox` (a queue drained whole when
+/// `uv_async_send` wakes the loop). `Server` itself is bound to the loop thread:
+/// create it, `start()` it and `run()` it on the same thread.
+public final class Server {
+    let responder: any FrameResponder
+    let inbox: LoopInbox
+    let loop: UnsafeMutablePointer<uv_loop_t>
+    private let configuration: ServerConfiguration
+    private let logger: Logger
+    private let counters: ServerCounters
+    private let async: UnsafeMutablePointer<uv_async_t>
+    private let sweepTimer: UnsafeMutablePointer<uv_timer_t>
+    private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
+    private var listeners: [Listener] = []
+    private var connections: [UInt64: Connection] = [:]
+    private var connectionsPerUID: [UInt32: Int] = [:]
+    private var nextConnectionID: UInt64 = 1
+    private var maxConnections: Int
+    private var shuttingDown = false
+    private var loopClosed = false
+
+    /// One read buffer for the whole loop: reads are handled one at a time on this
+    /// thread and copied into each connection's decoder before the next.
+    nonisolated(unsafe) private static var readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+
+    public init(configuration: ServerConfiguration, responder: any FrameResponder, counters: ServerCounters, logger: Logger) {
+        self.configuration = configuration
+        self.responder = responder
+        self.counters = counters
+        self.logger = logger
+        self.maxConnections = configuration.maxConnections
+        loop = .allocate(capacity: 1)
+        uv_loop_init(loop)
+        async = allocateHandle(uv_async_t.self)
+        inbox = LoopInbox(async: async)
+        sweepTimer = allocateHandle(uv_timer_t.self)
+    }
+
+    deinit {
+        if loopClosed {
+            uv_loop_close(loop)
+            loop.deallocate()
+        }
+    }
+
+    var nowMs: UInt64 { monotonicMs(loop) }
+
+    /// Binds both sockets and arms the loop. When it returns, both sockets accept.
+    public func start() throws {
+        capConnectionsBelowFileLimit()
+        let owner = Unmanaged.passRetained(self).toOpaque()
+        uv_async_init(loop, async) { handle in
+            guard let data = handle?.pointee.data else { return }
+            Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().drainInbox()
+        }
+        async.pointee.data = owner
+        uv_timer_init(loop, sweepTimer)
+        sweepTimer.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        let limits = configuration.connectionLimits
+        let interval = max(20, min(1000, min(limits.idleTimeoutMs, limits.stalledWriteTimeoutMs) / 4))
+        uv_timer_start(sweepTimer, { timer in
+            guard let data = timer?.pointee.data else { return }
+            Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().sweep()
+        }, interval, interval)
+        for signal in [SIGTERM, SIGINT] {
+            let handle = allocateHandle(uv_signal_t.self)
+            uv_signal_init(loop, handle)
+            handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+            uv_signal_start(handle, { handle, signal in
+                guard let data = handle?.pointee.data else { return }
+                Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().beginShutdown(signal: signal)
+            }, signal)
+            signals.append(handle)
+        }
+        do {
+            let service = try Listener(role: .service, path: configuration.servicePath, mode: 0o660, loop: loop)
+            listeners.append(service)
+            let admin = try Listener(role: .admin, path: configuration.adminPath, mode: 0o600, loop: loop)
+            listeners.append(admin)
+            for listener in listeners {
+                listener.handle.pointee.data = Unmanaged.passRetained(ListenerBox(server: self, role: listener.role)).toOpaque()
+                try listener.listen { stream, status in
+                    guard let stream, let data = stream.pointee.data else { return }
+                    let box = Unmanaged<ListenerBox>.fromOpaque(data).takeUnretainedValue()
+                    box.server.accept(from: stream, role: box.role, status: status)
+                }
+            }
+        } catch {
+            closeEverything()
+            uv_run(loop, UV_RUN_DEFAULT)
+            throw error
+        }
+    }
+
+    /// Runs the loop until shutdown has answered every request and closed every
+    /// handle.
+    public func run() {
+        uv_run(loop, UV_RUN_DEFAULT)
+        loopClosed = true
+    }
+
+    /// Keeps our cap below the process's file limit: past it libuv would accept and
+    /// at once close connections behind our back (its EMFILE trick).
+    private func capConnectionsBelowFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let reserve = 64  // database, WAL, listeners, logs, the loop's own
+        let usable = Int(clamping: limit.rlim_cur) - reserve
+        if usable < maxConnections {
+            maxConnections = max(1, usable)
+            logger.warning("connection limit lowered to fit RLIMIT_NOFILE", metadata: ["max_connections": "\(maxConnections)"])
+        }
+    }
+
+    static let allocateReadBuffer: uv_alloc_cb = { _, _, buffer in
+        buffer?.pointee = uv_buf_init(readBuffer.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(readBuffer.count))
+    }
+
+    private func accept(from listenerStream: UnsafeMutablePointer<uv_stream_t>, role: SocketRole, status: Int32) {
+        guard status >= 0, !shuttingDown else { return }
+        let client = allocateHandle(uv_pipe_t.self)
+        uv_pipe_init(loop, client, 0)
+        guard uv_accept(listenerStream, asStream(client)) == 0 else {
+            closeAndFree(asHandle(client))
+            return
+        }
+        var fd: uv_os_fd_t = -1
+        uv_fileno(asHandle(client), &fd)
+        var uid: UInt32 = UInt32.max
+        var pid: Int32 = 0
+        _ = soudan_peer_credentials(fd, &uid, &pid)
+        let id = nextConnectionID
+        nextConnectionID += 1
+        let peer = PeerInfo(role: role, uid: uid, pid: pid, connectionID: id)
+
+        let perUID = connectionsPerUID[uid, default: 0]
+        if connections.count >= maxConnections || perUID >= configuration.maxConnectionsPerUID {
+            counters.refused.add(1, ordering: .relaxed)
+            let reason = connections.count >= maxConnections ? "the server has too many connections" : "too many connections from this user"
+            refuse(client, reply: responder.refusedReply(reason: reason, from: peer))
+            return
+        }
+        counters.accepted.add(1, ordering: .relaxed)
+        counters.open.add(1, ordering: .relaxed)
+        connectionsPerUID[uid] = perUID + 1
+        let connection = Connection(id: id, peer: peer, handle: client, server: self, limits: configuration.connectionLimits)
+        connections[id] = connection
+        logger.debug("connection opened", metadata: ["conn": "\(id)", "socket": "\(role)", "uid": "\(uid)", "pid": "\(pid)"])
+        connection.start()
+    }
+
+    /// Tells an over-limit client why, with a best-effort non-blocking write of one
+    /// small reply, and closes it; it never becomes a connection.
+    private func refuse(_ client: UnsafeMutablePointer<uv_pipe_t>, reply: [UInt8]) {
+        reply.withUnsafeBytes { raw in
+            var buffer = uv_buf_init(UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(raw.count))
+            _ = uv_try_write(asStream(client), &buffer, 1)
+        }
+        closeAndFree(asHandle(client))
+    }
+
+    func connectionClosed(_ connection: Connection, reason: ConnectionStateMachine.CloseReason) {
+        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        counters.open.subtract(1, ordering: .relaxed)
+        let uid = connection.peer.uid
+        if let count = connectionsPerUID[uid], count > 1 { connectionsPerUID[uid] = count - 1 } else { connectionsPerUID[uid] = nil }
+        switch reason {
+        case .idleInsideFrame: counters.closedIdle.add(1, ordering: .relaxed)
+        case .stalledWrites: counters.closedStalled.add(1, ordering: .relaxed)
+        case .frameError: counters.closedFrameError.add(1, ordering: .relaxed)
+        case .finished: break
+        }
+        if reason != .finished {
+            logger.info("connection closed", metadata: ["conn": "\(connection.id)", "reason": "\(reason)"])
+        }
+        finishShutdownIfDone()
+    }
+
+    /// Delivers every reply posted from other threads. Also called at the end of
+    /// each read, so that replies made on the loop thread leave in the same turn.
+    func drainInbox() {
+        for message in inbox.takeAll() {
+            switch message {
+            case .reply(let connectionID, let seq, let bytes):
+                connections[connectionID]?.deliver(seq: seq, bytes: bytes)
+            case .wake:
+                break
+            }
+        }
+    }
+
+    private func sweep() {
+        let now = nowMs
+        for connection in Array(connections.values) { connection.tick(now: now) }
+    }
+
+    /// SIGTERM/SIGINT: stop accepting, answer every request already read (their
+    /// writes commit before their replies, as always), close, and let `run` return.
+    private func beginShutdown(signal: Int32) {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        logger.notice("shutting down", metadata: ["signal": "\(signal)", "connections": "\(connections.count)"])
+        for listener in listeners { listener.close() }
+        listeners = []
+        for connection in Array(connections.values) { connection.shutdown() }
+        finishShutdownIfDone()
+    }
+
+    private func finishShutdownIfDone() {
+        guard shuttingDown, connections.isEmpty else { return }
+        closeEverything()
+    }
+
+    private func closeEverything() {
+        inbox.seal()
+        for listener in listeners { listener.close() }
+        listeners = []
+        for handle in signals { closeAndFree(asHandle(handle)) }
+        signals = []
+        closeAndFree(asHandle(sweepTimer))
+        closeAndFree(asHandle(async))
+    }
+}
+
+@available(*, unavailable)
+extension Server: Sendable {}
+
+/// What a listening handle's `data` points to: the server and the socket's role.
+private final class ListenerBox {
+    unowned let server: Server
+    let role: SocketRole
+    init(server: Server, role: SocketRole) {
+        self.server = server
+        self.role = role
+    }
+}

@@ -1,0 +1,19 @@
+/// What the server needs to know: where to listen and how much to take.
+public struct ServerConfiguration: Sendable {
+    public var servicePath: String
+    public var adminPath: String
+    public var connectionLimits: ConnectionStateMachine.Limits
+    public var maxConnections: Int
+    public var maxConnectionsPerUID: Int
+
+    public init(
+        servicePath: String, adminPath: String, connectionLimits: ConnectionStateMachine.Limits = .init(),
+        maxConnections: Int = 1024, maxConnectionsPerUID: Int = 256
+    ) {
+        self.servicePath = servicePath
+        self.adminPath = adminPath
+        self.connectionLimits = connectionLimits
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerUID = maxConnectionsPerUID
+    }
+}

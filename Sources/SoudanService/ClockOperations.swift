@@ -1,0 +1,39 @@
+import SoudanDomain
+import SoudanProtocol
+
+/// `clock.set`, `clock.advance`: move a manual clock and apply what the move makes due.
+///
+/// They run in the writer, so that the move and the rules it triggers (no-shows)
+/// commit together, before the reply and before any later request reads the time.
+enum ClockOperations {
+    static func make(_ env: ServiceEnvironment) -> [Operation] {
+        [
+            Operation("clock.set", sockets: Sockets.admin, .write { db, context in
+                let target = WireTime.parseInstant(context.args["now"]?.stringValue ?? "")!
+                let now = try move(env.clock) { clock throws(OfficeClock.MoveError) in try clock.set(to: target) }
+                try env.applyTimeRules(db, now)
+                return ["now": .string(WireTime.format(now))]
+            }),
+            Operation("clock.advance", sockets: Sockets.admin, .write { db, context in
+                let minutes = context.args["minutes"]?.intValue ?? 0
+                let now = try move(env.clock) { clock throws(OfficeClock.MoveError) in try clock.advance(minutes: minutes) }
+                try env.applyTimeRules(db, now)
+                return ["now": .string(WireTime.format(now))]
+            }),
+        ]
+    }
+
+    private static func move(_ clock: OfficeClock, _ body: (OfficeClock) throws(OfficeClock.MoveError) -> Instant) throws(WireError) -> Instant {
+        do {
+            return try body(clock)
+        } catch {
+            switch error {
+            case .notManual:
+                throw WireError(.clockNotManual, "the daemon runs on the system clock; start it with --clock manual to move time")
+            case .backwards(let current):
+                throw .invalidArgs(field: "now", "now is earlier than the current time \(WireTime.format(current))",
+                                   details: ["current": .string(WireTime.format(current))])
+            }
+        }
+    }
+}

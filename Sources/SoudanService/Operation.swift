@@ -1,0 +1,54 @@
+public import GRDB
+public import SoudanProtocol
+import SoudanDomain
+
+/// What a handler knows about the request it serves.
+public struct RequestContext: Sendable {
+    public var socket: SocketRole
+    public var uid: UInt32
+    public var pid: Int32
+    /// The office clock's reading when the handler runs (inside the writer's batch
+    /// for writes, so that time and order agree).
+    public var now: Instant
+    public var args: JSONObject
+    /// Filled by handlers that learn which seeker a request concerns, for the
+    /// access log; starts as `args.seeker_no`.
+    public var seekerNo: String?
+}
+
+/// How an operation runs, which decides the thread it runs on.
+public enum OperationBody: Sendable {
+    /// No database: answered on the loop thread.
+    case local(@Sendable (inout RequestContext) throws(WireError) -> JSONObject)
+    /// A snapshot read on one of the pool's readers, concurrent with the writer.
+    case read(@Sendable (Database, inout RequestContext) throws -> JSONObject)
+    /// Inside the single writer's batch, in a savepoint of its own; the reply leaves
+    /// after COMMIT.
+    case write(@Sendable (Database, inout RequestContext) throws -> JSONObject)
+}
+
+/// One row of the operations table: a name, the sockets it serves, its argument
+/// schema (from `protocol/ops/NAME.json`) and its body.
+public struct Operation: Sendable {
+    public let name: String
+    public let sockets: Set<SocketRole>
+    public let body: OperationBody
+    public let schema: ProtocolSchemas.Operation
+
+    public init(_ name: String, sockets: Set<SocketRole>, schemas: ProtocolSchemas = .embedded, _ body: OperationBody) {
+        guard let schema = schemas.operations[name] else {
+            preconditionFailure("operation \(name) has no schema at protocol/ops/\(name).json")
+        }
+        self.name = name
+        self.sockets = sockets
+        self.body = body
+        self.schema = schema
+    }
+}
+
+/// The serving sockets, spelt the way the contract marks each operation.
+public enum Sockets {
+    public static let both: Set<SocketRole> = [.service, .admin]
+    public static let admin: Set<SocketRole> = [.admin]
+    public static let service: Set<SocketRole> = [.service]
+}

@@ -1,0 +1,158 @@
+import Crypto
+import Foundation
+public import GRDB
+public import SoudanProtocol
+
+/// One request as the access log keeps it (DOMAIN.md Art. 5).
+public struct AccessRecord: Sendable, Equatable {
+    public struct Device: Sendable, Equatable {
+        public var id: String
+        public var os: String?
+        public var app: String?
+        public init(id: String, os: String?, app: String?) {
+            self.id = id
+            self.os = os
+            self.app = app
+        }
+    }
+
+    public var at: Instant
+    public var socket: SocketRole
+    public var uid: UInt32
+    public var pid: Int32
+    public var op: String?
+    public var code: String
+    public var latencyMicros: Int64
+    public var seekerNo: String?
+    public var device: Device?
+    public var legalBasis: String?
+    public var requestedBy: String?
+
+    public init(
+        at: Instant, socket: SocketRole, uid: UInt32, pid: Int32, op: String?, code: String, latencyMicros: Int64,
+        seekerNo: String? = nil, device: Device? = nil, legalBasis: String? = nil, requestedBy: String? = nil
+    ) {
+        self.at = at
+        self.socket = socket
+        self.uid = uid
+        self.pid = pid
+        self.op = op
+        self.code = code
+        self.latencyMicros = latencyMicros
+        self.seekerNo = seekerNo
+        self.device = device
+        self.legalBasis = legalBasis
+        self.requestedBy = requestedBy
+    }
+}
+
+/// The access log: append-only, each row chained to the one before by a SHA-256
+/// over its content and the previous row's hash, so that an edit, a deletion or a
+/// reordering behind the daemon's back is found by `audit.verify`.
+public enum AccessLog {
+    static let genesis = Data(repeating: 0, count: 32)
+
+    /// Appends one row. Runs on the writer, inside its batch: never a transaction
+    /// of its own per request.
+    public static func append(_ record: AccessRecord, in db: Database) throws {
+        let previous = try Data.fetchOne(db, sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1") ?? genesis
+        let deviceHash = record.device.map { hexDigest(Data($0.id.utf8)) }
+        let row = ChainedFields(
+            at: record.at.seconds, socket: record.socket.rawValue, uid: Int64(record.uid), pid: Int64(record.pid),
+            op: record.op, code: record.code, latencyMicros: record.latencyMicros, seekerNo: record.seekerNo,
+            deviceIdHash: deviceHash, deviceOS: record.device?.os, deviceApp: record.device?.app,
+            legalBasis: record.legalBasis, requestedBy: record.requestedBy)
+        let hash = row.hash(previous: previous)
+        try db.cachedStatement(sql: """
+            INSERT INTO access_log(at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash,
+                                   device_os, device_app, legal_basis, requested_by, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                row.at, row.socket, row.uid, row.pid, row.op, row.code, row.latencyMicros, row.seekerNo,
+                record.device?.id, deviceHash, row.deviceOS, row.deviceApp, row.legalBasis, row.requestedBy,
+                previous, hash,
+            ])
+    }
+
+    public struct Verification: Sendable, Equatable {
+        public var ok: Bool
+        public var rows: Int
+        /// 1-based position in log order of the first row whose hash does not hold.
+        public var firstBroken: Int?
+    }
+
+    /// Walks the whole chain. A row is broken when its stored previous hash is not
+    /// the hash of the row before, when its own hash does not cover its content,
+    /// or when a raw device id still present does not match its stored hash.
+    public static func verify(in db: Database) throws -> Verification {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
+                   device_app, legal_basis, requested_by, prev_hash, hash
+            FROM access_log ORDER BY id
+            """)
+        var previous = genesis
+        var count = 0
+        var firstBroken: Int?
+        while let row = try rows.next() {
+            count += 1
+            guard firstBroken == nil else { continue }
+            let fields = ChainedFields(
+                at: row[0], socket: row[1], uid: row[2], pid: row[3], op: row[4], code: row[5], latencyMicros: row[6],
+                seekerNo: row[7], deviceIdHash: row[9], deviceOS: row[10], deviceApp: row[11], legalBasis: row[12],
+                requestedBy: row[13])
+            let rawDevice: String? = row[8]
+            let storedPrevious: Data = row[14]
+            let storedHash: Data = row[15]
+            let deviceMatches = rawDevice.map { hexDigest(Data($0.utf8)) == fields.deviceIdHash } ?? true
+            if storedPrevious != previous || storedHash != fields.hash(previous: previous) || !deviceMatches {
+                firstBroken = count
+            }
+            previous = storedHash
+        }
+        return Verification(ok: firstBroken == nil, rows: count, firstBroken: firstBroken)
+    }
+
+    static func hexDigest(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The fields a row's hash covers, in a fixed order and an unambiguous encoding
+/// (each field length-prefixed, absent fields marked), so no two contents share a hash.
+struct ChainedFields {
+    var at: Int64
+    var socket: String
+    var uid: Int64
+    var pid: Int64
+    var op: String?
+    var code: String
+    var latencyMicros: Int64
+    var seekerNo: String?
+    var deviceIdHash: String?
+    var deviceOS: String?
+    var deviceApp: String?
+    var legalBasis: String?
+    var requestedBy: String?
+
+    func hash(previous: Data) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        func put(_ text: String?) {
+            guard let text else {
+                hasher.update(data: Data([0]))
+                return
+            }
+            let bytes = Data(text.utf8)
+            var length = UInt32(bytes.count).bigEndian
+            hasher.update(data: Data([1]))
+            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: bytes)
+        }
+        for field in [String(at), socket, String(uid), String(pid)] { put(field) }
+        put(op)
+        put(code)
+        put(String(latencyMicros))
+        for field in [seekerNo, deviceIdHash, deviceOS, deviceApp, legalBasis, requestedBy] { put(field) }
+        return Data(hasher.finalize())
+    }
+}

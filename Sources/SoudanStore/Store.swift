@@ -1,0 +1,55 @@
+public import GRDB
+public import SoudanProtocol
+import Foundation
+
+/// How hard a commit waits for the disk.
+public enum Durability: String, Sendable, CaseIterable {
+    /// `synchronous=FULL`: an acknowledged write survives a crash of the process and
+    /// of the machine (one fsync of the WAL per commit; group commit shares it).
+    case full
+    /// `synchronous=NORMAL`: survives a crash of the process; a power loss may take
+    /// the last commits back (the WAL is synced only at checkpoints).
+    case normal
+}
+
+/// Opens the database file: WAL, a pool of readers, the schema migrated.
+///
+/// The pool's writer connection is the only one that writes, and `SingleWriter`
+/// is its only user; readers take snapshots concurrently with it.
+public enum Store {
+    public struct OpenError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func open(path: String, durability: Durability = .full, readers: Int = 4, now: Instant) throws -> DatabasePool {
+        var config = Configuration()
+        config.label = "soudan"
+        config.maximumReaderCount = readers
+        // A second process holding the write lock (a backup, an operator's sqlite3
+        // shell) is waited for, boundedly, rather than failing the batch at once.
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            // Erased personal data (privacy.purge) must not linger in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw OpenError(description: "cannot open database \(path): \(error)")
+        }
+        try Migrations.migrator(createdAt: now.seconds).migrate(pool)
+        restrictFileModes(databasePath: path)
+        return pool
+    }
+
+    /// The database and its WAL hold personal data: readable by the service account
+    /// alone, whatever the umask was when they were made.
+    static func restrictFileModes(databasePath: String) {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = databasePath + suffix
+            if FileManager.default.fileExists(atPath: path) { chmod(path, 0o600) }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+public import ArgumentParser
+import Foundation
+public import Logging
+import SoudanDomain
+import SoudanProtocol
+import SoudanServer
+import SoudanService
+public import SoudanStore
+
+/// The daemon: parses its flags, opens the store, and runs the server until
+/// SIGTERM or SIGINT.
+@main
+struct Soudand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soudand",
+        abstract: "The booking worker of the online job consultation (オンライン職業相談).",
+        discussion: """
+            Serves length-prefixed JSON commands on two Unix sockets: the service socket \
+            (mode 0660, for local services) and the admin socket (mode 0600, for staff). \
+            Ready when both sockets accept. SIGTERM or SIGINT: answers every request \
+            already read, commits, and exits 0.
+            """,
+        version: SoudanVersion.string)
+
+    @Option(name: .customLong("data-dir"), help: "Directory for the database and sockets (created 0700 if missing).")
+    var dataDir = "./var"
+
+    @Option(help: "Database file (default: DATA_DIR/soudan.sqlite3).")
+    var db: String?
+
+    @Option(help: "Service socket (default: DATA_DIR/soudan.sock).")
+    var socket: String?
+
+    @Option(name: .customLong("admin-socket"), help: "Admin socket (default: DATA_DIR/admin.sock).")
+    var adminSocket: String?
+
+    @Option(help: "Config file (TOML). Without it, the demo office and the defaults.")
+    var config: String?
+
+    @Option(help: "system, manual (starts now) or manual:2026-12-01T09:00:00+09:00.")
+    var clock = "system"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(help: "full (default: an acknowledged write survives a power loss) or normal (survives a process crash only).")
+    var synchronous: Durability = .full
+
+    func validate() throws {
+        guard OfficeClock.parse(clock) != nil else {
+            throw ValidationError("--clock must be system, manual or manual:<ISO 8601 time with offset>, not \(clock)")
+        }
+    }
+
+    func run() throws {
+        umask(0o077)  // database, WAL and sockets: the service account's alone
+        signal(SIGPIPE, SIG_IGN)  // a vanished peer is an EPIPE on its write, not a dead daemon
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "soudand")
+
+        var settings = DaemonConfig()
+        if let config {
+            do {
+                settings = try DaemonConfig.load(path: config)
+            } catch {
+                fail("config \(config): \(error)")
+            }
+        }
+        let paths = DaemonPaths(dataDir: dataDir, db: db, socket: socket, adminSocket: adminSocket)
+        do {
+            try paths.prepare()
+        } catch {
+            fail("\(error)")
+        }
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(paths: paths, settings: settings, clock: OfficeClock.parse(clock)!, durability: synchronous, logger: logger)
+        } catch {
+            fail("\(error)")
+        }
+        do {
+            try daemon.run()
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    private func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("soudand: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension Durability: ExpressibleByArgument {}
