@@ -1,0 +1,80 @@
+import Dispatch
+import GRDB
+import Synchronization
+import Testing
+import SoudanProtocol
+@testable import SoudanStore
+
+@Suite struct SingleWriterTests {
+    struct Boom: Error {}
+
+    @Test func sharesOneCommitAmongEverythingQueuedMeanwhile() throws {
+        let store = try TemporaryStore()
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
+        let batches = Mutex<[Int]>([])
+        var hooks = SingleWriter.Hooks()
+        hooks.afterBatch = { report in batches.withLock { $0.append(report.jobs) } }
+        let writer = store.writer(hooks: hooks)
+        // Hold the writer busy so the next jobs pile up behind it.
+        let gate = DispatchSemaphore(value: 0)
+        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        let done = DispatchGroup()
+        for value in 0..<100 {
+            done.enter()
+            writer.submit(WriteJob(run: { db in
+                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                return .int(Int64(value))
+            }, completion: { _ in done.leave() }))
+        }
+        gate.signal()
+        done.wait()
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 100)
+        let sizes = batches.withLock { $0 }
+        #expect(sizes.reduce(0, +) == 101)
+        #expect(sizes.count <= 3, "100 queued jobs should share a commit or two, got \(sizes)")
+    }
+
+    @Test func aFailingJobDoesNotSpoilItsNeighbours() throws {
+        let store = try TemporaryStore()
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
+        let writer = store.writer()
+        let gate = DispatchSemaphore(value: 0)
+        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        let results = Mutex<[Int: Bool]>([:])
+        let done = DispatchGroup()
+        for value in 0..<3 {
+            done.enter()
+            writer.submit(WriteJob(run: { db in
+                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                if value == 1 { throw Boom() }
+                return .null
+            }, completion: { result in
+                results.withLock { $0[value] = (try? result.get()) != nil }
+                done.leave()
+            }))
+        }
+        gate.signal()
+        done.wait()
+        #expect(results.withLock { $0 } == [0: true, 1: false, 2: true])
+        #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t ORDER BY v") } == [0, 2])
+    }
+
+    @Test func completionsRunOnlyAfterCommit() throws {
+        let store = try TemporaryStore()
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
+        let writer = store.writer()
+        let pool = store.pool
+        let seen = Mutex<Int?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        writer.submit(WriteJob(run: { db in
+            try db.execute(sql: "INSERT INTO t VALUES (1)")
+            return .null
+        }, completion: { _ in
+            // A reader outside the writer sees the row: the commit came first.
+            seen.withLock { $0 = try? pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } }
+            done.signal()
+        }))
+        done.wait()
+        #expect(seen.withLock { $0 } == 1)
+    }
+}
