@@ -133,13 +133,16 @@ public final class SoudanConnection {
         return try readReply()
     }
 
-    /// True once the daemon has closed its side and every byte it sent was read.
+    /// Reads (and drops) whatever the daemon still sends until it closes its side:
+    /// true on that end of stream, false if it stays open past the timeout.
     public func isClosedByPeer() -> Bool {
-        do {
-            try fill(readBuffer.count + 1)
-            return false
-        } catch {
-            return error == .closedByPeer
+        while true {
+            do {
+                try fill(readBuffer.count + 1)
+                readBuffer.removeAll(keepingCapacity: true)
+            } catch {
+                return error == .closedByPeer
+            }
         }
     }
 

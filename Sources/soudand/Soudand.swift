@@ -54,6 +54,7 @@ struct Soudand: ParsableCommand {
 
     func run() throws {
         umask(0o077)  // database, WAL and sockets: the service account's alone
+        resetStopSignals()
         signal(SIGPIPE, SIG_IGN)  // a vanished peer is an EPIPE on its write, not a dead daemon
         let level = logLevel
         LoggingSystem.bootstrap { label in
@@ -88,6 +89,20 @@ struct Soudand: ParsableCommand {
         } catch {
             fail("\(error)")
         }
+    }
+
+    /// A blocked or ignored signal survives `exec`: whatever started us (a test
+    /// runner, a shell script, a supervisor) may have left SIGTERM/SIGINT blocked,
+    /// and then the daemon could never be stopped cleanly. Reset both before any
+    /// other thread exists, so every thread inherits the clean mask.
+    private func resetStopSignals() {
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
     }
 
     private func fail(_ message: String) -> Never {

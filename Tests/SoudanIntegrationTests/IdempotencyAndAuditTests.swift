@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import SoudanClient
+import SoudanProtocol
+import Testing
+
+@Suite struct IdempotencyAndAuditTests {
+    @Test func aRepeatedKeyGetsTheFirstReplyWithoutActingTwiceEvenAfterARestart() throws {
+        let daemon = try TestDaemon()
+        let connection = try daemon.connect(.admin)
+        let first = try connection.call("clock.advance", ["minutes": 30], idempotencyKey: "move-1")
+        #expect(first.result["now"] == "2026-12-01T09:30:00+09:00")
+        let again = try connection.call("clock.advance", ["minutes": 30], idempotencyKey: "move-1")
+        #expect(again.result == first.result)
+        #expect(again.id != first.id)
+        #expect(try daemon.call("sys.ping").result["now"] == "2026-12-01T09:30:00+09:00")
+        // Error replies are remembered too.
+        let failed = try connection.call("clock.set", ["now": "2020-01-01T00:00:00Z"], idempotencyKey: "back")
+        #expect(failed.code == "invalid_args")
+        #expect(try connection.call("clock.set", ["now": "2020-01-01T00:00:00Z"], idempotencyKey: "back").code == "invalid_args")
+
+        try daemon.restart(clock: "manual:2026-12-01T09:30:00+09:00")
+        let afterRestart = try daemon.call("clock.advance", ["minutes": 30]).result
+        #expect(afterRestart["now"] == "2026-12-01T10:00:00+09:00")
+        let replayed = try daemon.connect(.admin).call("clock.advance", ["minutes": 30], idempotencyKey: "move-1")
+        #expect(replayed.result["now"] == "2026-12-01T09:30:00+09:00")
+        #expect(try daemon.call("sys.ping").result["now"] == "2026-12-01T10:00:00+09:00")
+    }
+
+    @Test func theSameKeyWithOtherArgsOrAnotherOpIsAMismatch() throws {
+        let daemon = try TestDaemon()
+        let connection = try daemon.connect(.admin)
+        #expect(try connection.call("clock.advance", ["minutes": 1], idempotencyKey: "k").ok)
+        #expect(try connection.call("clock.advance", ["minutes": 2], idempotencyKey: "k").code == "idempotency_mismatch")
+        #expect(try connection.call("sys.ping", nil, idempotencyKey: "k").code == "idempotency_mismatch")
+        // Keys are per daemon, across both sockets.
+        #expect(try daemon.connect(.service).call("terms.current", nil, idempotencyKey: "k").code == "idempotency_mismatch")
+    }
+
+    @Test func everyRequestIsLoggedAndAnAlteredRowIsFound() throws {
+        let daemon = try TestDaemon()
+        let service = try daemon.connect(.service)
+        _ = try service.call("sys.ping")
+        _ = try service.call("sys.stats")  // forbidden, still logged
+        _ = try service.call("no.such.op")
+        // Access records of reads join the writer's next batch; a write's reply
+        // comes after its own commit, which includes every record queued before it.
+        #expect(try daemon.call("clock.advance", ["minutes": 0]).ok)
+        let clean = try daemon.call("audit.verify")
+        #expect(clean.result["ok"] == .bool(true))
+        #expect(clean.result["first_broken"] == .null)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: daemon.databasePath, configuration: configuration)
+        let codes = try queue.read { try String.fetchAll($0, sql: "SELECT code FROM access_log ORDER BY id") }
+        #expect(Array(codes.prefix(3)) == ["ok", "forbidden", "unknown_op"])
+
+        try queue.write { try $0.execute(sql: "UPDATE access_log SET code = 'ok' WHERE id = 2") }
+        let broken = try daemon.call("audit.verify")
+        #expect(broken.result["ok"] == .bool(false))
+        #expect(broken.result["first_broken"] == .int(2))
+        #expect(broken.result["rows"]?.intValue ?? 0 >= 4)
+    }
+}
