@@ -69,3 +69,19 @@ public enum JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSONWriter {
+    /// Indented text for people (`soudanctl --json`), keys in their order.
+    public static func pretty(_ value: JSONValue, indent: String = "") -> String {
+        let inner = indent + "  "
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            return "[\n" + elements.map { inner + pretty($0, indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
+        case .object(let object) where !object.isEmpty:
+            return "{\n" + object.members.map { inner + string(.string($0.key)) + ": " + pretty($0.value, indent: inner) }
+                .joined(separator: ",\n") + "\n\(indent)}"
+        default:
+            return string(value)
+        }
+    }
+}

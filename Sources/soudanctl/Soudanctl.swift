@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The staff CLI: every admin-socket operation, as a subcommand grouped the way
+/// staff think of the work.
+@main
+struct Soudanctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soudanctl",
+        abstract: "Staff CLI for soudand, over its admin socket.",
+        discussion: """
+            Talks to the daemon's admin socket (--socket, or SOUDAN_ADMIN_SOCKET, or \
+            ./var/admin.sock). Shows tables for people; --json prints the daemon's \
+            result as JSON for scripts. An error reply prints one line with its code \
+            and exits 1; no daemon to talk to exits 3.
+            """,
+        subcommands: [Ping.self, Describe.self, Stats.self, ClockCommand.self, Audit.self])
+}

@@ -1,0 +1,84 @@
+import Foundation
+import SoudanProtocol
+import Testing
+
+/// `soudanctl` tested the way staff and scripts use it: by running the binary.
+@Suite struct SoudanctlTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: String { URL(fileURLWithPath: TestDaemon.binary).deletingLastPathComponent().appendingPathComponent("soudanctl").path }
+
+    func soudanctl(_ arguments: [String], socket: String?) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments + (socket.map { ["--socket", $0] } ?? [])
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func pingAndClockPrintForPeopleAndForScripts() throws {
+        let daemon = try TestDaemon()
+        let ping = try soudanctl(["ping"], socket: daemon.adminPath)
+        #expect(ping.status == 0)
+        #expect(ping.stdout.contains("2026-12-01T09:00:00+09:00"))
+        let advance = try soudanctl(["clock", "advance", "45", "--json"], socket: daemon.adminPath)
+        #expect(advance.status == 0)
+        let json = try JSONParser.parse(Array(advance.stdout.utf8))
+        #expect(json["now"] == "2026-12-01T09:45:00+09:00")
+        let set = try soudanctl(["clock", "set", "2026-12-01T11:00:00+09:00"], socket: daemon.adminPath)
+        #expect(set.stdout.contains("2026-12-01T11:00:00+09:00"))
+    }
+
+    @Test func anErrorReplyExitsNonZeroShowingItsCode() throws {
+        let daemon = try TestDaemon()
+        let run = try soudanctl(["clock", "set", "2020-01-01T00:00:00Z"], socket: daemon.adminPath)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("invalid_args"))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func noDaemonExitsThreeWithAClearLine() throws {
+        let run = try soudanctl(["ping"], socket: "/tmp/soudan-no-such-daemon.sock")
+        #expect(run.status == 3)
+        #expect(run.stderr.contains("cannot connect"))
+    }
+
+    @Test func describeStatsAndAuditVerify() throws {
+        let daemon = try TestDaemon()
+        let describe = try soudanctl(["describe"], socket: daemon.adminPath)
+        #expect(describe.stdout.contains("clock.advance"))
+        #expect(describe.stdout.contains("service,admin"))
+        let stats = try soudanctl(["stats", "--json"], socket: daemon.adminPath)
+        #expect(try JSONParser.parse(Array(stats.stdout.utf8))["requests"]?["total"]?.intValue ?? 0 >= 1)
+        let verify = try soudanctl(["audit", "verify"], socket: daemon.adminPath)
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("chain intact"))
+    }
+
+    @Test func theSocketCanComeFromTheEnvironment() throws {
+        let daemon = try TestDaemon()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["ping"]
+        process.environment = ["SOUDAN_ADMIN_SOCKET": daemon.adminPath]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(stdout.hasPrefix("pong"))
+    }
+}
