@@ -28,6 +28,10 @@ public protocol FrameResponder: Sendable {
     func frameErrorReply(_ error: FrameError, from peer: PeerInfo) -> [UInt8]
     /// The framed reply to a connection refused for being over a limit.
     func refusedReply(reason: String, from peer: PeerInfo) -> [UInt8]
+    /// About once a second, on the loop thread: for rules that fire with time alone.
+    func tick()
+    /// The server has begun shutting down: answer anything that waits.
+    func stopping()
 }
 
 /// Where a reply goes: the loop's inbox, addressed to a connection and a request.

@@ -197,9 +197,15 @@ public final class Server {
         }
     }
 
+    private var lastTickMs: UInt64 = 0
+
     private func sweep() {
         let now = nowMs
         for connection in Array(connections.values) { connection.tick(now: now) }
+        if now - lastTickMs >= 1000 {
+            lastTickMs = now
+            responder.tick()
+        }
     }
 
     /// SIGTERM/SIGINT: stop accepting, answer every request already read (their
@@ -210,6 +216,7 @@ public final class Server {
         logger.notice("shutting down", metadata: ["signal": "\(signal)", "connections": "\(connections.count)"])
         for listener in listeners { listener.close() }
         listeners = []
+        responder.stopping()
         for connection in Array(connections.values) { connection.shutdown() }
         finishShutdownIfDone()
     }

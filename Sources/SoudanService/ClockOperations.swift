@@ -11,13 +11,13 @@ enum ClockOperations {
             Operation("clock.set", sockets: Sockets.admin, .write { db, context in
                 let target = WireTime.parseInstant(context.args["now"]?.stringValue ?? "")!
                 let now = try move(env.clock) { clock throws(OfficeClock.MoveError) in try clock.set(to: target) }
-                try env.applyTimeRules(db, now)
+                try TimeRules.apply(db, now: now, office: env.office)
                 return ["now": .string(WireTime.format(now))]
             }),
             Operation("clock.advance", sockets: Sockets.admin, .write { db, context in
                 let minutes = context.args["minutes"]?.intValue ?? 0
                 let now = try move(env.clock) { clock throws(OfficeClock.MoveError) in try clock.advance(minutes: minutes) }
-                try env.applyTimeRules(db, now)
+                try TimeRules.apply(db, now: now, office: env.office)
                 return ["now": .string(WireTime.format(now))]
             }),
         ]

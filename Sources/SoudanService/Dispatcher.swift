@@ -17,10 +17,14 @@ public final class Dispatcher: Sendable {
     let writer: SingleWriter
     let clock: OfficeClock
     let stats: Stats
+    let events: EventSignal
     let logger: Logger
     private let readQueue = DispatchQueue(label: "soudan.readers", qos: .userInitiated, attributes: .concurrent)
 
-    public init(operations: [Operation], pool: DatabasePool, writer: SingleWriter, clock: OfficeClock, stats: Stats, logger: Logger) {
+    public init(
+        operations: [Operation], pool: DatabasePool, writer: SingleWriter, clock: OfficeClock, stats: Stats,
+        events: EventSignal, logger: Logger
+    ) {
         var table: [String: Operation] = [:]
         for operation in operations {
             precondition(table[operation.name] == nil, "operation \(operation.name) is listed twice")
@@ -31,6 +35,7 @@ public final class Dispatcher: Sendable {
         self.writer = writer
         self.clock = clock
         self.stats = stats
+        self.events = events
         self.logger = logger
     }
 
@@ -100,6 +105,36 @@ public final class Dispatcher: Sendable {
             }
         case .write:
             runInWriter(request, operation, caller: caller, reply: reply)
+        case .longPoll(let poll):
+            let waitMs = poll.waitMilliseconds(makeContext(request, caller: caller, now: clock.now()))
+            longPoll(request, poll, deadline: .now() + .milliseconds(waitMs), caller: caller, reply: reply)
+        }
+    }
+
+    /// Reads; if nothing is there yet and time remains, waits for the next commit
+    /// (or the deadline) on `events`, holding no thread, then reads again.
+    private func longPoll(_ request: Request, _ poll: LongPoll, deadline: DispatchTime, caller: Caller, reply: @escaping @Sendable ([UInt8]) -> Void) {
+        readQueue.async { [self] in
+            let generation = events.generation
+            var context = makeContext(request, caller: caller, now: clock.now())
+            let result: Result<JSONObject, WireError>
+            do {
+                result = .success(try pool.read { db in try poll.read(db, &context) })
+            } catch {
+                result = .failure(wireError(error, op: request.op))
+            }
+            if case .success(let value) = result, poll.isEmpty(value), DispatchTime.now() < deadline {
+                let record = context
+                events.wait(seen: generation, until: deadline) { [self] final in
+                    if final {
+                        finish(id: request.id, op: request.op, result: result, caller: caller, record: record, reply: reply)
+                    } else {
+                        longPoll(request, poll, deadline: deadline, caller: caller, reply: reply)
+                    }
+                }
+                return
+            }
+            finish(id: request.id, op: request.op, result: result, caller: caller, record: context, reply: reply)
         }
     }
 
@@ -163,6 +198,7 @@ public final class Dispatcher: Sendable {
         case .local(let body): return try body(&context)
         case .read(let body): return try body(db, &context)
         case .write(let body): return try body(db, &context)
+        case .longPoll(let poll): return try poll.read(db, &context)
         }
     }
 
@@ -192,6 +228,17 @@ public final class Dispatcher: Sendable {
 
     static func code(of body: JSONObject) -> String {
         body["ok"] == .bool(true) ? "ok" : (body["error"]?["code"]?.stringValue ?? "internal")
+    }
+
+    /// Called about once a second from the loop's timer: an empty job, so that the
+    /// writer's housekeeping applies the time rules (no-shows) even without traffic.
+    public func tick() {
+        writer.submit(WriteJob(run: { _ in .null }))
+    }
+
+    /// The server stops: answer every waiting long-poll now.
+    public func stopping() {
+        events.stop()
     }
 
     /// The reply to a framing error (`bad_frame`, `frame_too_large`), logged like

@@ -25,6 +25,15 @@ public enum OperationBody: Sendable {
     /// Inside the single writer's batch, in a savepoint of its own; the reply leaves
     /// after COMMIT.
     case write(@Sendable (Database, inout RequestContext) throws -> JSONObject)
+    /// A read that, when it finds nothing, waits (without a thread) for a commit
+    /// or the deadline, then reads again: `events.fetch`.
+    case longPoll(LongPoll)
+}
+
+public struct LongPoll: Sendable {
+    public var read: @Sendable (Database, inout RequestContext) throws -> JSONObject
+    public var isEmpty: @Sendable (JSONObject) -> Bool
+    public var waitMilliseconds: @Sendable (RequestContext) -> Int
 }
 
 /// One row of the operations table: a name, the sockets it serves, its argument

@@ -7,22 +7,29 @@ public import SoudanProtocol
 public struct ServiceEnvironment: Sendable {
     public var clock: OfficeClock
     public var stats: Stats
+    public var office: OfficeSettings
+    public var calendar: OfficeCalendar { OfficeCalendar(hours: office.hours) }
+    /// Wakes `events.fetch` calls waiting for new events.
+    public var events: EventSignal
+    /// Work the daemon does after a commit, outside any transaction.
+    public var maintenance: Maintenance
     public var schemas: ProtocolSchemas
     /// Connection figures from the server, for `sys.stats`.
     public var connectionStats: @Sendable () -> JSONObject
-    /// Applies every time rule due at `now` (no-shows); runs in the writer.
-    public var applyTimeRules: @Sendable (Database, Instant) throws -> Void
 
     public init(
-        clock: OfficeClock, stats: Stats, schemas: ProtocolSchemas = .embedded,
-        connectionStats: @escaping @Sendable () -> JSONObject = { [:] },
-        applyTimeRules: @escaping @Sendable (Database, Instant) throws -> Void = { _, _ in }
+        clock: OfficeClock, stats: Stats, office: OfficeSettings = OfficeSettings(), events: EventSignal = EventSignal(),
+        maintenance: Maintenance = Maintenance(),
+        schemas: ProtocolSchemas = .embedded,
+        connectionStats: @escaping @Sendable () -> JSONObject = { [:] }
     ) {
         self.clock = clock
         self.stats = stats
+        self.office = office
+        self.events = events
+        self.maintenance = maintenance
         self.schemas = schemas
         self.connectionStats = connectionStats
-        self.applyTimeRules = applyTimeRules
     }
 }
 
@@ -30,6 +37,9 @@ public struct ServiceEnvironment: Sendable {
 public enum Operations {
     public static func all(_ environment: ServiceEnvironment) -> [Operation] {
         SystemOperations.make(environment) + ClockOperations.make(environment) + TermsOperations.make(environment)
-            + AuditOperations.make(environment)
+            + AuditOperations.make(environment) + SeekerOperations.make(environment) + CounselorOperations.make(environment)
+            + AvailabilityOperations.make(environment) + RequestOperations.make(environment)
+            + ScheduleOperations.make(environment) + ConsultationOperations.make(environment)
+            + EventOperations.make(environment) + RecordOperations.make(environment)
     }
 }

@@ -69,6 +69,9 @@ enum Migrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-booking") { db in
+            try db.execute(sql: BookingSchema.sql)
+        }
         return migrator
     }
 }

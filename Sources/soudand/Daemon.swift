@@ -29,14 +29,33 @@ final class Daemon {
         lock = try DatabaseLock(databasePath: paths.database)
         pool = try Store.open(path: paths.database, durability: durability, now: clock.now())
         let stats = Stats()
+        let events = EventSignal()
+        let maintenance = Maintenance()
         var hooks = SingleWriter.Hooks()
-        hooks.afterBatch = { report in stats.recordBatch(jobs: report.jobs, committed: report.committed) }
-        let housekeeping = Housekeeping(clock: clock)
+        let pool = self.pool
+        hooks.afterBatch = { report in
+            stats.recordBatch(jobs: report.jobs, committed: report.committed)
+            if report.committed { events.notify() }
+            if maintenance.takeCheckpointRequest() {
+                try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            }
+        }
+        let housekeeping = Housekeeping(clock: clock, office: settings.office)
         hooks.beforeBatch = { db in try housekeeping.run(db) }
         writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
+        try writer.sync { db in
+            try db.inTransaction {
+                try CounselorStore.seed(configured: settings.counselors, demo: DemoOffice.counselors, in: db)
+                return .commit
+            }
+        }
         let counters = self.counters
-        let environment = ServiceEnvironment(clock: clock, stats: stats, connectionStats: { counters.snapshot })
-        dispatcher = Dispatcher(operations: Operations.all(environment), pool: pool, writer: writer, clock: clock, stats: stats, logger: logger)
+        let environment = ServiceEnvironment(
+            clock: clock, stats: stats, office: settings.office, events: events, maintenance: maintenance,
+            connectionStats: { counters.snapshot })
+        dispatcher = Dispatcher(
+            operations: Operations.all(environment), pool: pool, writer: writer, clock: clock, stats: stats, events: events,
+            logger: logger)
     }
 
     /// Starts the loop thread, waits until both sockets accept (or binding fails),
@@ -100,6 +119,10 @@ struct DaemonResponder: FrameResponder {
     func refusedReply(reason: String, from peer: PeerInfo) -> [UInt8] {
         dispatcher.refusedReply(reason: reason, from: caller(peer))
     }
+
+    func tick() { dispatcher.tick() }
+
+    func stopping() { dispatcher.stopping() }
 
     private func caller(_ peer: PeerInfo) -> Dispatcher.Caller {
         Dispatcher.Caller(socket: peer.role, uid: peer.uid, pid: peer.pid)

@@ -1,0 +1,109 @@
+import GRDB
+import SoudanDomain
+import SoudanProtocol
+import SoudanStore
+
+/// `booking.cancel`, `booking.contact`, `consultation.start`, `consultation.complete`,
+/// `consultation.get`, `consultation.list` (Art. 4(3), 11).
+enum ConsultationOperations {
+    static func make(_ env: ServiceEnvironment) -> [Operation] {
+        [
+            Operation("booking.cancel", sockets: Sockets.admin, .write { db, context in
+                let c = try scheduled(&context, in: db)
+                try ConsultationStore.update(c.consultationID, set: "status = 'cancelled', cancel_channel = ?, cancel_reason = ?",
+                                             [context.args.text("channel"), context.args.string("reason")], at: context.now, in: db)
+                try EventLog.append("consultation.cancelled", at: context.now, data: [
+                    "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
+                    "status": "cancelled", "channel": .string(context.args.text("channel")),
+                ], in: db)
+                try Scheduler(env: env).fillFreedSlot(counselorID: c.counselorID, start: c.start, now: context.now, in: db)
+                return try reply(c.consultationID, in: db)
+            }),
+            Operation("booking.contact", sockets: Sockets.admin, .write { db, context in
+                let note = try context.args.nonBlank("note")
+                let c = try scheduled(&context, in: db)
+                try ConsultationStore.update(c.consultationID, set: "contacted = 1, contact_note = ?", [note], at: context.now, in: db)
+                try EventLog.append("consultation.contacted", at: context.now, data: [
+                    "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
+                    "status": "scheduled",
+                ], in: db)
+                return try reply(c.consultationID, in: db)
+            }),
+            Operation("consultation.start", sockets: Sockets.admin, .write { db, context in
+                let c = try scheduled(&context, in: db)
+                guard BookingRules.mayStart(consultationAt: c.start, now: context.now) else {
+                    throw WireError(.invalidState, "consultation \(c.consultationID) may start from 15 minutes before \(WireTime.format(c.start))",
+                                    details: ["status": .string(c.status)])
+                }
+                try ConsultationStore.update(c.consultationID, set: "status = 'in_progress', started_at = ?", [context.now.seconds],
+                                             at: context.now, in: db)
+                try recordDeemedConsent(c.seekerNo, now: context.now, in: db)
+                try EventLog.append("consultation.started", at: context.now, data: [
+                    "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
+                    "status": "in_progress",
+                ], in: db)
+                return try reply(c.consultationID, in: db)
+            }),
+            Operation("consultation.complete", sockets: Sockets.admin, .write { db, context in
+                let c = try fetch(context.args.text("consultation_id"), in: db)
+                context.seekerNo = c.seekerNo
+                guard c.status == ConsultationStatus.inProgress.rawValue else {
+                    throw WireError.invalidState(status: c.status, "consultation \(c.consultationID) is \(c.status)")
+                }
+                try ConsultationStore.update(c.consultationID, set: "status = 'completed', completed_at = ?, complete_note = ?",
+                                             [context.now.seconds, context.args.string("note")], at: context.now, in: db)
+                try EventLog.append("consultation.completed", at: context.now, data: [
+                    "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
+                    "status": "completed",
+                ], in: db)
+                return try reply(c.consultationID, in: db)
+            }),
+            Operation("consultation.get", sockets: Sockets.both, .read { db, context in
+                let c = try fetch(context.args.text("consultation_id"), in: db)
+                context.seekerNo = c.seekerNo
+                return try reply(c.consultationID, in: db)
+            }),
+            Operation("consultation.list", sockets: Sockets.admin, .read { db, context in
+                let args = context.args
+                let day = args.date("date")
+                let list = try ConsultationStore.list(
+                    from: day.map(OfficeCalendar.startOfDay), to: day.map { OfficeCalendar.startOfDay($0.adding(days: 1)) },
+                    counselorID: args.string("counselor_id"), seekerNo: args.string("seeker_no"), status: args.string("status"), in: db)
+                var meetings = MeetingDirectory()
+                return ["consultations": .array(try list.map { try meetings.json($0, in: db) })]
+            }),
+        ]
+    }
+
+    static func fetch(_ consultationID: String, in db: Database) throws -> ConsultationRecord {
+        guard let record = try ConsultationStore.fetch(consultationID, in: db) else {
+            throw WireError.notFound(field: "consultation_id", "no consultation \(consultationID)")
+        }
+        return record
+    }
+
+    /// The consultation named by the args, which must be `scheduled`.
+    private static func scheduled(_ context: inout RequestContext, in db: Database) throws -> ConsultationRecord {
+        let c = try fetch(context.args.text("consultation_id"), in: db)
+        context.seekerNo = c.seekerNo
+        guard c.status == ConsultationStatus.scheduled.rawValue else {
+            throw WireError.invalidState(status: c.status, "consultation \(c.consultationID) is \(c.status)")
+        }
+        return c
+    }
+
+    private static func reply(_ consultationID: String, in db: Database) throws -> JSONObject {
+        var meetings = MeetingDirectory()
+        return ["consultation": try meetings.json(try fetch(consultationID, in: db), in: db)]
+    }
+
+    /// Art. 11: using the service after a change of the terms counts as agreeing to it.
+    private static func recordDeemedConsent(_ seekerNo: String, now: Instant, in db: Database) throws {
+        guard let seeker = try SeekerStore.fetch(seekerNo, in: db) else { return }
+        let current = try TermsStore.current(at: now, in: db).version
+        guard seeker.consentedVersion != current else { return }
+        try SeekerStore.recordConsent(seekerNo: seekerNo, version: current, kind: "deemed", at: now, in: db)
+        try EventLog.append("seeker.consented", at: now,
+                            data: ["seeker_no": .string(seekerNo), "kind": "deemed", "terms_version": .string(current)], in: db)
+    }
+}

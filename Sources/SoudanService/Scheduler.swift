@@ -1,0 +1,129 @@
+import GRDB
+import SoudanDomain
+import SoudanProtocol
+import SoudanStore
+
+/// Putting a request on a counselor's slot (Art. 4(2)), shared by
+/// `booking.schedule`, `booking.auto_schedule`, `booking.reschedule` and the waitlist.
+///
+/// It runs in the single writer, so its checks and its insert see one state; the
+/// partial unique indexes are the last word all the same.
+struct Scheduler {
+    let env: ServiceEnvironment
+
+    /// Counselors whose weekly hours cover the slot and who are not absent that day.
+    func working(at start: Instant, in db: Database) throws -> [CounselorSettings] {
+        let (date, minute, _) = OfficeCalendar.local(start)
+        let absent = try CounselorStore.absences(from: date, to: date, in: db)
+        return try CounselorStore.all(in: db).filter { counselor in
+            counselor.weekly.covers(weekday: date.weekday, slotStartMinute: minute) && absent[counselor.counselorID] == nil
+        }
+    }
+
+    /// The counselor for a slot: the one asked for, if it works then and is free;
+    /// else the free one with the fewest live consultations that day (ties by id).
+    /// None free is `slot_taken`.
+    func pickCounselor(_ requested: String?, at start: Instant, moving: String? = nil, in db: Database) throws -> CounselorSettings {
+        if let requested {
+            guard let counselor = try CounselorStore.fetch(requested, in: db) else {
+                throw WireError.notFound(field: "counselor_id", "no counselor \(requested)")
+            }
+            guard try working(at: start, in: db).contains(where: { $0.counselorID == requested }),
+                try !ConsultationStore.counselorBooked(requested, at: start, excluding: moving, in: db)
+            else { throw WireError(.slotTaken, "counselor \(requested) is not free at \(WireTime.format(start))") }
+            return counselor
+        }
+        let day = OfficeCalendar.local(start).date
+        let dayStart = OfficeCalendar.startOfDay(day)
+        var best: (load: Int, counselor: CounselorSettings)?
+        for counselor in try working(at: start, in: db)
+        where try !ConsultationStore.counselorBooked(counselor.counselorID, at: start, excluding: moving, in: db) {
+            let load = try ConsultationStore.liveCount(counselor.counselorID, from: dayStart, to: dayStart.adding(seconds: 86400), in: db)
+            if best == nil || load < best!.load { best = (load, counselor) }  // `all` is sorted by id: ties keep the first
+        }
+        guard let best else { throw WireError(.slotTaken, "no counselor is free at \(WireTime.format(start))") }
+        return best.counselor
+    }
+
+    /// Creates the consultation, marks the request scheduled, appends the event
+    /// that the notifier sends on (with the meeting details).
+    func schedule(
+        _ request: RequestRecord, at start: Instant, with counselor: CounselorSettings,
+        override: (reason: String, uid: UInt32, pid: Int32)?, now: Instant, in db: Database
+    ) throws -> ConsultationRecord {
+        let consultation: ConsultationRecord
+        do {
+            consultation = try ConsultationStore.insert(
+                .init(requestID: request.requestID, seekerNo: request.seekerNo, counselorID: counselor.counselorID, start: start,
+                      companions: request.companions, override: override), at: now, in: db)
+        } catch let conflict as SlotConflict {
+            throw conflict.wireError(start: start)
+        }
+        try RequestStore.setStatus(request.requestID, to: RequestStatus.scheduled.rawValue, reason: nil, at: now, in: db)
+        try EventLog.append("consultation.scheduled", at: now, data: Self.eventData(consultation, meeting: counselor.meeting), in: db)
+        return consultation
+    }
+
+    static func eventData(_ c: ConsultationRecord, meeting: CounselorSettings.Meeting?) -> JSONObject {
+        [
+            "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
+            "status": .string(c.status), "start": .time(c.start), "end": .time(c.end), "counselor_id": .string(c.counselorID),
+            "meeting": meeting?.json ?? .null,
+        ]
+    }
+
+    /// The waitlist: a freed slot of a counselor, still bookable, goes in the same
+    /// transaction to the oldest open request that listed it, whose seeker is
+    /// active, eligible, consented to the version in force and free then.
+    func fillFreedSlot(counselorID: String, start: Instant, now: Instant, in db: Database) throws {
+        guard env.office.autoScheduleOnRelease, BookingRules.isBookable(start, calendar: env.calendar, now: now),
+            let counselor = try working(at: start, in: db).first(where: { $0.counselorID == counselorID }),
+            try !ConsultationStore.counselorBooked(counselorID, at: start, in: db)
+        else { return }
+        let terms = try TermsStore.current(at: now, in: db).version
+        for request in try RequestStore.waitingFor(start, in: db) {
+            guard let seeker = try SeekerStore.fetch(request.seekerNo, in: db),
+                (try? BookingRules.checkMayRequest(seeker.facts, currentTerms: terms)) != nil,
+                try !ConsultationStore.seekerBusy(request.seekerNo, at: start, in: db)
+            else { continue }
+            _ = try schedule(request, at: start, with: counselor, override: nil, now: now, in: db)
+            return
+        }
+    }
+}
+
+extension SlotConflict {
+    func wireError(start: Instant) -> WireError {
+        switch self {
+        case .counselorTaken: WireError(.slotTaken, "the counselor's slot at \(WireTime.format(start)) is taken")
+        case .seekerBusy: WireError(.seekerBusy, "the seeker already has a consultation at \(WireTime.format(start))")
+        }
+    }
+}
+
+/// The rules that fire with time alone: no-shows (Art. 4(3)).
+enum TimeRules {
+    /// Every scheduled consultation without contact whose start is 10 minutes or
+    /// more behind `now` becomes `no_show`; the seeker's count goes up, and at the
+    /// threshold the seeker is restricted (unless suspended).
+    static func apply(_ db: Database, now: Instant, office: OfficeSettings) throws {
+        let due = try ConsultationStore.dueForNoShow(startedAtOrBefore: now.adding(seconds: -BookingRules.noShowAfterSeconds), in: db)
+        for consultation in due {
+            try ConsultationStore.update(consultation.consultationID, set: "status = 'no_show'", [], at: now, in: db)
+            try EventLog.append("consultation.no_show", at: now, data: [
+                "consultation_id": .string(consultation.consultationID), "request_id": .string(consultation.requestID),
+                "seeker_no": .string(consultation.seekerNo), "status": "no_show",
+            ], in: db)
+            let count = try SeekerStore.addNoShow(consultation.seekerNo, at: now, in: db)
+            guard let seeker = try SeekerStore.fetch(consultation.seekerNo, in: db) else { continue }
+            let current = SeekerStatus(rawValue: seeker.status) ?? .active
+            let next = BookingRules.status(after: count, current: current, threshold: office.noShowThreshold)
+            if next != current {
+                try SeekerStore.setStatus(seeker.seekerNo, to: next.rawValue, at: now, in: db)
+                try EventLog.append("seeker.restricted", at: now, data: [
+                    "seeker_no": .string(seeker.seekerNo), "status": .string(next.rawValue), "no_show_count": JSONValue(count),
+                ], in: db)
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+public import GRDB
+public import SoudanProtocol
+
+/// A consultation as stored: one slot with one counselor (Art. 4(2)).
+public struct ConsultationRecord: Sendable, Equatable {
+    public var consultationID: String
+    public var requestID: String
+    public var seekerNo: String
+    public var counselorID: String
+    public var start: Instant
+    public var status: String
+    public var companions: JSONValue
+    public var overrideReason: String?
+    public var overrideUID: Int64?
+    public var overridePID: Int64?
+    public var contacted: Bool
+    public var contactNote: String?
+    public var cancelChannel: String?
+    public var cancelReason: String?
+    public var completeNote: String?
+    public var startedAt: Instant?
+    public var completedAt: Instant?
+
+    public var end: Instant { start.adding(minutes: 30) }
+
+    init(row: Row) {
+        consultationID = row["consultation_id"]
+        requestID = row["request_id"]
+        seekerNo = row["seeker_no"]
+        counselorID = row["counselor_id"]
+        start = Instant(seconds: row["start"])
+        status = row["status"]
+        let companionsText: String = row["companions"]
+        companions = (try? JSONParser.parse(Array(companionsText.utf8))) ?? .array([])
+        overrideReason = row["override_reason"]
+        overrideUID = row["override_uid"]
+        overridePID = row["override_pid"]
+        contacted = row["contacted"]
+        contactNote = row["contact_note"]
+        cancelChannel = row["cancel_channel"]
+        cancelReason = row["cancel_reason"]
+        completeNote = row["complete_note"]
+        startedAt = (row["started_at"] as Int64?).map(Instant.init)
+        completedAt = (row["completed_at"] as Int64?).map(Instant.init)
+    }
+}
+
+/// Why a consultation could not take its slot: SQLite's unique indexes said no.
+public enum SlotConflict: Error, Equatable {
+    case counselorTaken
+    case seekerBusy
+}
+
+public enum ConsultationStore {
+    public struct New: Sendable {
+        public var requestID: String
+        public var seekerNo: String
+        public var counselorID: String
+        public var start: Instant
+        public var companions: JSONValue
+        public var override: (reason: String, uid: UInt32, pid: Int32)?
+
+        public init(requestID: String, seekerNo: String, counselorID: String, start: Instant, companions: JSONValue,
+                    override: (reason: String, uid: UInt32, pid: Int32)?) {
+            self.requestID = requestID
+            self.seekerNo = seekerNo
+            self.counselorID = counselorID
+            self.start = start
+            self.companions = companions
+            self.override = override
+        }
+    }
+
+    /// Inserts a scheduled consultation; a taken slot is `SlotConflict`, decided by
+    /// the partial unique indexes, not by an earlier check.
+    public static func insert(_ new: New, at now: Instant, in db: Database) throws -> ConsultationRecord {
+        let n = (try Int64.fetchOne(db, sql: "SELECT MAX(n) FROM consultation") ?? 0) + 1
+        let id = "con-" + RequestStore.zeroPadded(n)
+        try mapConflicts {
+            try db.execute(
+                sql: """
+                    INSERT INTO consultation(n, consultation_id, request_id, seeker_no, counselor_id, start, status, companions,
+                        override_reason, override_uid, override_pid, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    n, id, new.requestID, new.seekerNo, new.counselorID, new.start.seconds, JSONWriter.string(new.companions),
+                    new.override?.reason, new.override.map { Int64($0.uid) }, new.override.map { Int64($0.pid) },
+                    now.seconds, now.seconds,
+                ])
+        }
+        return try fetch(id, in: db)!
+    }
+
+    /// Moves a consultation to another slot (and maybe counselor), checked by the same indexes.
+    public static func move(
+        _ consultationID: String, to start: Instant, counselorID: String, override: (reason: String, uid: UInt32, pid: Int32)?,
+        at now: Instant, in db: Database
+    ) throws {
+        try mapConflicts {
+            try db.execute(
+                sql: """
+                    UPDATE consultation SET start = ?, counselor_id = ?, override_reason = ?, override_uid = ?, override_pid = ?,
+                        updated_at = ? WHERE consultation_id = ?
+                    """,
+                arguments: [start.seconds, counselorID, override?.reason, override.map { Int64($0.uid) },
+                            override.map { Int64($0.pid) }, now.seconds, consultationID])
+        }
+    }
+
+    static func mapConflicts(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            if (error.message ?? "").contains("counselor_id") { throw SlotConflict.counselorTaken }
+            if (error.message ?? "").contains("seeker_no") { throw SlotConflict.seekerBusy }
+            throw error
+        }
+    }
+
+    public static func fetch(_ consultationID: String, in db: Database) throws -> ConsultationRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM consultation WHERE consultation_id = ?"), arguments: [consultationID])
+            .map(ConsultationRecord.init)
+    }
+
+    public static func update(_ consultationID: String, set assignments: String, _ arguments: StatementArguments, at now: Instant, in db: Database) throws {
+        try db.execute(sql: "UPDATE consultation SET \(assignments), updated_at = ? WHERE consultation_id = ?",
+                       arguments: arguments + [now.seconds, consultationID])
+    }
+
+    /// Whether a counselor holds a live consultation in a slot (other than `excluding`).
+    public static func counselorBooked(_ counselorID: String, at start: Instant, excluding: String? = nil, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM consultation WHERE counselor_id = ? AND start = ? AND status IN ('scheduled', 'in_progress')
+                           AND consultation_id IS NOT ?)
+            """), arguments: [counselorID, start.seconds, excluding]) ?? false
+    }
+
+    /// Whether the seeker has a live consultation in that slot (other than `excluding`).
+    public static func seekerBusy(_ seekerNo: String, at start: Instant, excluding: String? = nil, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM consultation WHERE seeker_no = ? AND start = ? AND status IN ('scheduled', 'in_progress')
+                           AND consultation_id IS NOT ?)
+            """), arguments: [seekerNo, start.seconds, excluding]) ?? false
+    }
+
+    /// Live consultations of a counselor between two instants (a day's load).
+    public static func liveCount(_ counselorID: String, from: Instant, to: Instant, in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM consultation WHERE counselor_id = ? AND start >= ? AND start < ?
+                AND status IN ('scheduled', 'in_progress')
+            """), arguments: [counselorID, from.seconds, to.seconds]) ?? 0
+    }
+
+    /// Counselors holding a live consultation in each slot between two instants.
+    public static func bookedCounselors(from: Instant, to: Instant, in db: Database) throws -> [Int64: Set<String>] {
+        var booked: [Int64: Set<String>] = [:]
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT start, counselor_id FROM consultation WHERE start >= ? AND start < ? AND status IN ('scheduled', 'in_progress')
+            """), arguments: [from.seconds, to.seconds])
+        while let row = try rows.next() { booked[row[0], default: []].insert(row[1]) }
+        return booked
+    }
+
+    public static func scheduledCount(for seekerNo: String, in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM consultation WHERE seeker_no = ? AND status = 'scheduled'"),
+                         arguments: [seekerNo]) ?? 0
+    }
+
+    public static func live(for seekerNo: String, in db: Database) throws -> [ConsultationRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
+            """), arguments: [seekerNo]).map(ConsultationRecord.init)
+    }
+
+    /// Scheduled consultations of a seeker starting after `now` (a suspension cancels them).
+    public static func future(for seekerNo: String, after now: Instant, in db: Database) throws -> [ConsultationRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM consultation WHERE seeker_no = ? AND status = 'scheduled' AND start > ? ORDER BY start",
+                         arguments: [seekerNo, now.seconds]).map(ConsultationRecord.init)
+    }
+
+    /// Scheduled, uncontacted consultations whose start is at or before `cutoff`.
+    public static func dueForNoShow(startedAtOrBefore cutoff: Instant, in db: Database) throws -> [ConsultationRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM consultation WHERE status = 'scheduled' AND contacted = 0 AND start <= ? ORDER BY start, n
+            """), arguments: [cutoff.seconds]).map(ConsultationRecord.init)
+    }
+
+    public static func list(
+        from: Instant?, to: Instant?, counselorID: String?, seekerNo: String?, status: String?, in db: Database
+    ) throws -> [ConsultationRecord] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let from { conditions.append("start >= ?"); arguments += [from.seconds] }
+        if let to { conditions.append("start < ?"); arguments += [to.seconds] }
+        if let counselorID { conditions.append("counselor_id = ?"); arguments += [counselorID] }
+        if let seekerNo { conditions.append("seeker_no = ?"); arguments += [seekerNo] }
+        if let status { conditions.append("status = ?"); arguments += [status] }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: "SELECT * FROM consultation \(whereClause) ORDER BY start, counselor_id, n", arguments: arguments)
+            .map(ConsultationRecord.init)
+    }
+}

@@ -1,0 +1,68 @@
+public import GRDB
+public import SoudanDomain
+public import SoudanProtocol
+
+public enum CounselorStore {
+    public static func all(in db: Database) throws -> [CounselorSettings] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM counselor ORDER BY counselor_id")).map(settings)
+    }
+
+    public static func fetch(_ counselorID: String, in db: Database) throws -> CounselorSettings? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM counselor WHERE counselor_id = ?"), arguments: [counselorID]).map(settings)
+    }
+
+    /// Adds or updates a counselor (name, meeting, weekly hours).
+    public static func upsert(_ counselor: CounselorSettings, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO counselor(counselor_id, name, join_url, meeting_id, passcode, weekly) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(counselor_id) DO UPDATE SET name = excluded.name, join_url = excluded.join_url,
+                    meeting_id = excluded.meeting_id, passcode = excluded.passcode, weekly = excluded.weekly
+                """,
+            arguments: [counselor.counselorID, counselor.name, counselor.meeting.joinURL, counselor.meeting.meetingID,
+                        counselor.meeting.passcode, JSONWriter.string(counselor.weekly.json)])
+    }
+
+    public static func setHours(_ counselorID: String, _ weekly: WeeklyHours, in db: Database) throws {
+        try db.execute(sql: "UPDATE counselor SET weekly = ? WHERE counselor_id = ?",
+                       arguments: [JSONWriter.string(weekly.json), counselorID])
+    }
+
+    public static func addAbsence(_ counselorID: String, from: CivilDate, to: CivilDate, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO counselor_absence(counselor_id, from_day, to_day) VALUES (?, ?, ?)",
+                       arguments: [counselorID, from.daysSinceEpoch, to.daysSinceEpoch])
+    }
+
+    /// Absences overlapping a range of days, per counselor.
+    public static func absences(from: CivilDate, to: CivilDate, in db: Database) throws -> [String: [ClosedRange<Int>]] {
+        var result: [String: [ClosedRange<Int>]] = [:]
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT counselor_id, from_day, to_day FROM counselor_absence WHERE from_day <= ? AND to_day >= ?
+            """), arguments: [to.daysSinceEpoch, from.daysSinceEpoch])
+        for row in rows {
+            let low: Int = row[1]
+            let high: Int = row[2]
+            result[row[0], default: []].append(low...high)
+        }
+        return result
+    }
+
+    /// At the first start, the config's counselors (or the demo office's) are
+    /// added; at every later start the config's are upserted and those added over
+    /// the admin socket stay.
+    public static func seed(configured: [CounselorSettings]?, demo: [CounselorSettings], in db: Database) throws {
+        let seeded = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'counselors_seeded'") != nil
+        let counselors = seeded ? (configured ?? []) : (configured ?? demo)
+        for counselor in counselors { try upsert(counselor, in: db) }
+        if !seeded { try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('counselors_seeded', '1')") }
+    }
+
+    private static func settings(_ row: Row) -> CounselorSettings {
+        let weeklyText: String = row["weekly"]
+        let weekly = (try? JSONParser.parse(Array(weeklyText.utf8))).flatMap(\.objectValue).flatMap { try? WeeklyHours.parse($0) }
+            ?? WeeklyHours()
+        return CounselorSettings(
+            counselorID: row["counselor_id"], name: row["name"],
+            meeting: .init(joinURL: row["join_url"], meetingID: row["meeting_id"], passcode: row["passcode"]), weekly: weekly)
+    }
+}

@@ -1,0 +1,40 @@
+public import GRDB
+public import SoudanProtocol
+
+/// The events every state change appends, in the same transaction (the
+/// message-queue side of soudan): `seq` from 1 with no gaps, read by named
+/// consumers at least once, in order.
+public enum EventLog {
+    public static func append(_ type: String, at now: Instant, data: JSONObject, in db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO event(type, at, data) VALUES (?, ?, ?)")
+            .execute(arguments: [type, now.seconds, JSONWriter.string(.object(data))])
+    }
+
+    public static func lastSeq(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0
+    }
+
+    public static func fetch(after seq: Int64, max: Int, in db: Database) throws -> [JSONValue] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, type, at, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?"),
+                         arguments: [seq, max]).map { row in
+            let text: String = row[3]
+            return .object([
+                "seq": .int(row[0]), "type": .string(row[1]), "at": .string(WireTime.format(Instant(seconds: row[2]))),
+                "data": (try? JSONParser.parse(Array(text.utf8))) ?? .object([:]),
+            ])
+        }
+    }
+
+    public static func position(of consumer: String, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT acked_seq FROM event_consumer WHERE consumer = ?"), arguments: [consumer]) ?? 0
+    }
+
+    /// Moves a consumer's position forward (never back).
+    public static func acknowledge(_ consumer: String, upTo seq: Int64, in db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO event_consumer(consumer, acked_seq) VALUES (?, ?)
+            ON CONFLICT(consumer) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)
+            """, arguments: [consumer, seq])
+        return try position(of: consumer, in: db)
+    }
+}

@@ -1,0 +1,117 @@
+public import GRDB
+public import SoudanProtocol
+
+/// A booking request as stored (Art. 4(1)).
+public struct RequestRecord: Sendable, Equatable {
+    public var requestID: String
+    public var seekerNo: String
+    public var name: String?
+    public var phone: String?
+    public var preferences: [Instant]
+    public var channel: String
+    /// `[{"role", "name"}]`; names are erased by a privacy purge.
+    public var companions: JSONValue
+    public var note: String?
+    public var duringConsultation: String?
+    public var deviceID: String?
+    public var deviceOS: String?
+    public var deviceApp: String?
+    public var status: String
+    public var reason: String?
+    public var createdAt: Instant
+
+    init(row: Row) {
+        requestID = row["request_id"]
+        seekerNo = row["seeker_no"]
+        name = row["name"]
+        phone = row["phone"]
+        let preferencesText: String = row["preferences"]
+        preferences = (try? JSONParser.parse(Array(preferencesText.utf8)))?.arrayValue?.compactMap { $0.intValue.map(Instant.init) } ?? []
+        channel = row["channel"]
+        let companionsText: String = row["companions"]
+        companions = (try? JSONParser.parse(Array(companionsText.utf8))) ?? .array([])
+        note = row["note"]
+        duringConsultation = row["during_consultation"]
+        deviceID = row["device_id"]
+        deviceOS = row["device_os"]
+        deviceApp = row["device_app"]
+        status = row["status"]
+        reason = row["reason"]
+        createdAt = Instant(seconds: row["created_at"])
+    }
+}
+
+public enum RequestStore {
+    public struct New: Sendable {
+        public var seekerNo: String
+        public var name: String
+        public var phone: String
+        public var preferences: [Instant]
+        public var channel: String
+        public var companions: JSONValue
+        public var note: String?
+        public var duringConsultation: String?
+        public var device: (id: String, os: String?, app: String?)?
+
+        public init(seekerNo: String, name: String, phone: String, preferences: [Instant], channel: String, companions: JSONValue,
+                    note: String?, duringConsultation: String?, device: (id: String, os: String?, app: String?)?) {
+            self.seekerNo = seekerNo
+            self.name = name
+            self.phone = phone
+            self.preferences = preferences
+            self.channel = channel
+            self.companions = companions
+            self.note = note
+            self.duringConsultation = duringConsultation
+            self.device = device
+        }
+    }
+
+    public static func insert(_ new: New, at now: Instant, in db: Database) throws -> RequestRecord {
+        let n = (try Int64.fetchOne(db, sql: "SELECT MAX(n) FROM booking_request") ?? 0) + 1
+        let id = "req-" + zeroPadded(n)
+        try db.execute(
+            sql: """
+                INSERT INTO booking_request(n, request_id, seeker_no, name, phone, preferences, channel, companions, note,
+                    during_consultation, device_id, device_os, device_app, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?)
+                """,
+            arguments: [
+                n, id, new.seekerNo, new.name, new.phone, JSONWriter.string(.array(new.preferences.map { .int($0.seconds) })),
+                new.channel, JSONWriter.string(new.companions), new.note, new.duringConsultation, new.device?.id,
+                new.device?.os, new.device?.app, now.seconds, now.seconds,
+            ])
+        return try fetch(id, in: db)!
+    }
+
+    public static func fetch(_ requestID: String, in db: Database) throws -> RequestRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking_request WHERE request_id = ?"), arguments: [requestID])
+            .map(RequestRecord.init)
+    }
+
+    public static func setStatus(_ requestID: String, to status: String, reason: String?, at now: Instant, in db: Database) throws {
+        try db.execute(sql: "UPDATE booking_request SET status = ?, reason = ?, updated_at = ? WHERE request_id = ?",
+                       arguments: [status, reason, now.seconds, requestID])
+    }
+
+    /// A seeker's requests still waiting for a time (`requested`), oldest first.
+    public static func open(for seekerNo: String, in db: Database) throws -> [RequestRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM booking_request WHERE seeker_no = ? AND status = 'requested' ORDER BY n"),
+                         arguments: [seekerNo]).map(RequestRecord.init)
+    }
+
+    /// Open requests that listed `start` among their preferences, oldest first: the waitlist.
+    public static func waitingFor(_ start: Instant, in db: Database) throws -> [RequestRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT * FROM booking_request
+                WHERE status = 'requested' AND EXISTS (SELECT 1 FROM json_each(preferences) WHERE value = ?)
+                ORDER BY n
+                """), arguments: [start.seconds]).map(RequestRecord.init)
+    }
+
+    static func zeroPadded(_ n: Int64) -> String {
+        let digits = String(n)
+        return digits.count >= 6 ? digits : String(repeating: "0", count: 6 - digits.count) + digits
+    }
+}

@@ -1,0 +1,80 @@
+public import GRDB
+public import SoudanProtocol
+
+/// A seeker's profile as stored.
+public struct SeekerRecord: Sendable, Equatable {
+    public var seekerNo: String
+    public var name: String
+    public var phone: String
+    public var myPage: Bool
+    public var webcamDevice: Bool
+    public var status: String
+    public var noShowCount: Int
+    public var consentedVersion: String?
+    public var consentKind: String?
+
+    init(row: Row) {
+        seekerNo = row["seeker_no"]
+        name = row["name"]
+        phone = row["phone"]
+        myPage = row["my_page"]
+        webcamDevice = row["webcam_device"]
+        status = row["status"]
+        noShowCount = row["no_show_count"]
+        consentedVersion = row["consented_version"]
+        consentKind = row["consent_kind"]
+    }
+}
+
+public enum SeekerStore {
+    public static func fetch(_ seekerNo: String, in db: Database) throws -> SeekerRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM seeker WHERE seeker_no = ?"), arguments: [seekerNo])
+            .map(SeekerRecord.init)
+    }
+
+    /// Creates or updates the profile; true when it was created.
+    public static func upsert(
+        seekerNo: String, name: String, phone: String, myPage: Bool, webcamDevice: Bool, at now: Instant, in db: Database
+    ) throws -> Bool {
+        let exists = try fetch(seekerNo, in: db) != nil
+        if exists {
+            try db.execute(
+                sql: "UPDATE seeker SET name = ?, phone = ?, my_page = ?, webcam_device = ?, updated_at = ? WHERE seeker_no = ?",
+                arguments: [name, phone, myPage, webcamDevice, now.seconds, seekerNo])
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT INTO seeker(seeker_no, name, phone, my_page, webcam_device, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [seekerNo, name, phone, myPage, webcamDevice, now.seconds, now.seconds])
+        }
+        return !exists
+    }
+
+    /// Records consent to `version` (explicit, or deemed by use after a change).
+    public static func recordConsent(seekerNo: String, version: String, kind: String, at now: Instant, in db: Database) throws {
+        let explicit = kind == "explicit"
+        try db.execute(
+            sql: """
+                INSERT INTO consent(seeker_no, terms_version, kind, zoom_terms, no_recording, private_room, device_ready, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [seekerNo, version, kind, explicit, explicit, explicit, explicit, now.seconds])
+        try db.execute(
+            sql: "UPDATE seeker SET consented_version = ?, consent_kind = ?, updated_at = ? WHERE seeker_no = ?",
+            arguments: [version, kind, now.seconds, seekerNo])
+    }
+
+    public static func setStatus(_ seekerNo: String, to status: String, at now: Instant, in db: Database) throws {
+        try db.execute(sql: "UPDATE seeker SET status = ?, updated_at = ? WHERE seeker_no = ?",
+                       arguments: [status, now.seconds, seekerNo])
+    }
+
+    /// Adds one no-show and returns the new count.
+    public static func addNoShow(_ seekerNo: String, at now: Instant, in db: Database) throws -> Int {
+        try db.execute(sql: "UPDATE seeker SET no_show_count = no_show_count + 1, updated_at = ? WHERE seeker_no = ?",
+                       arguments: [now.seconds, seekerNo])
+        return try Int.fetchOne(db, sql: "SELECT no_show_count FROM seeker WHERE seeker_no = ?", arguments: [seekerNo]) ?? 0
+    }
+}
