@@ -13,7 +13,7 @@ public enum TermsStore {
         let row = try Row.fetchOne(
             db.cachedStatement(sql: """
                 SELECT version, effective_at FROM terms WHERE effective_at <= ?
-                ORDER BY effective_at DESC, published_at DESC LIMIT 1
+                ORDER BY effective_at DESC, published_at DESC, rowid DESC LIMIT 1
                 """), arguments: [now.seconds])
         // Before the first version's effective time (a manual clock set before the
         // database was made) the first version is the one in force.
