@@ -13,5 +13,9 @@ struct Soudanctl: ParsableCommand {
             result as JSON for scripts. An error reply prints one line with its code \
             and exits 1; no daemon to talk to exits 3.
             """,
-        subcommands: [Ping.self, Describe.self, Stats.self, ClockCommand.self, Audit.self])
+        subcommands: [
+            Today.self, RequestCommand.self, ScheduleCommand.self, Cancel.self, Contact.self, Start.self, Complete.self,
+            SeekerCommand.self, TermsCommand.self, ReportCommand.self, Audit.self, ClockCommand.self, Stats.self, Describe.self,
+            Ping.self,
+        ])
 }

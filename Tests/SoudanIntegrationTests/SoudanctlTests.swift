@@ -81,4 +81,33 @@ import Testing
         #expect(process.terminationStatus == 0)
         #expect(stdout.hasPrefix("pong"))
     }
+
+    @Test func aDayAtTheCounter() throws {
+        let b = try Booking()
+        try b.ready(1)
+        let socket = b.daemon.adminPath
+        let request = try soudanctl(["request", "--seeker-no", Booking.seekerNo(1), "--name", "山田太郎", "--phone", "090-1234-5678",
+                                     "--preference", "2026-12-01T10:00:00+09:00", "--companion", "interpreter:通訳者", "--json"], socket: socket)
+        #expect(request.status == 0, "\(request.stderr)")
+        let requestID = try JSONParser.parse(Array(request.stdout.utf8))["request"]?["request_id"]?.stringValue ?? ""
+        let scheduled = try soudanctl(["schedule", requestID, "--auto"], socket: socket)
+        #expect(scheduled.stdout.contains("https://zoom.us/j/"))
+        let today = try soudanctl(["today", "--date", "2026-12-01"], socket: socket)
+        #expect(today.stdout.contains("interpreter:通訳者"))
+        #expect(today.stdout.contains("10:00"))
+        let consultation = try b.seeker(1).result["consultations"]?.arrayValue?.first?["consultation_id"]?.stringValue ?? ""
+        #expect(try soudanctl(["contact", consultation, "遅れる"], socket: socket).status == 0)
+        let early = try soudanctl(["start", consultation], socket: socket)
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("invalid_state"))
+        #expect(try soudanctl(["cancel", consultation, "--channel", "window"], socket: socket).stdout.contains("cancelled"))
+        let show = try soudanctl(["seeker", "show", Booking.seekerNo(1)], socket: socket)
+        #expect(show.stdout.contains("求職者1"))
+        #expect(try soudanctl(["seeker", "suspend", Booking.seekerNo(1), "--reason", "abuse"], socket: socket).status == 0)
+        #expect(try soudanctl(["seeker", "reinstate", Booking.seekerNo(1)], socket: socket).stdout.contains("active"))
+        #expect(try soudanctl(["terms", "publish", "2", "--effective-at", "2026-12-01T00:00:00+09:00", "--summary", "改定"], socket: socket).status == 0)
+        let usage = try soudanctl(["report", "usage", "--from", "2026-12-01", "--to", "2026-12-01"], socket: socket)
+        #expect(usage.stdout.contains("2026-12-01"))
+        #expect(usage.stdout.contains("UTILISATION"))
+    }
 }
