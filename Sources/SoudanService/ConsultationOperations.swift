@@ -12,10 +12,7 @@ enum ConsultationOperations {
                 let c = try scheduled(&context, in: db)
                 try ConsultationStore.update(c.consultationID, set: "status = 'cancelled', cancel_channel = ?, cancel_reason = ?",
                                              [context.args.text("channel"), context.args.string("reason")], at: context.now, in: db)
-                try EventLog.append("consultation.cancelled", at: context.now, data: [
-                    "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
-                    "status": "cancelled", "channel": .string(context.args.text("channel")),
-                ], in: db)
+                try EventLog.append("consultation.cancelled", at: context.now, data: Self.eventData(c, status: "cancelled", extra: ["channel": .string(context.args.text("channel"))]), in: db)
                 try Scheduler(env: env).fillFreedSlot(counselorID: c.counselorID, start: c.start, now: context.now, in: db)
                 return try reply(c.consultationID, in: db)
             }),
@@ -23,10 +20,7 @@ enum ConsultationOperations {
                 let note = try context.args.nonBlank("note")
                 let c = try scheduled(&context, in: db)
                 try ConsultationStore.update(c.consultationID, set: "contacted = 1, contact_note = ?", [note], at: context.now, in: db)
-                try EventLog.append("consultation.contacted", at: context.now, data: [
-                    "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
-                    "status": "scheduled",
-                ], in: db)
+                try EventLog.append("consultation.contacted", at: context.now, data: Self.eventData(c, status: "scheduled"), in: db)
                 return try reply(c.consultationID, in: db)
             }),
             Operation("consultation.start", sockets: Sockets.admin, .write { db, context in
@@ -38,10 +32,7 @@ enum ConsultationOperations {
                 try ConsultationStore.update(c.consultationID, set: "status = 'in_progress', started_at = ?", [context.now.seconds],
                                              at: context.now, in: db)
                 try recordDeemedConsent(c.seekerNo, now: context.now, in: db)
-                try EventLog.append("consultation.started", at: context.now, data: [
-                    "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
-                    "status": "in_progress",
-                ], in: db)
+                try EventLog.append("consultation.started", at: context.now, data: Self.eventData(c, status: "in_progress"), in: db)
                 return try reply(c.consultationID, in: db)
             }),
             Operation("consultation.complete", sockets: Sockets.admin, .write { db, context in
@@ -52,10 +43,7 @@ enum ConsultationOperations {
                 }
                 try ConsultationStore.update(c.consultationID, set: "status = 'completed', completed_at = ?, complete_note = ?",
                                              [context.now.seconds, context.args.string("note")], at: context.now, in: db)
-                try EventLog.append("consultation.completed", at: context.now, data: [
-                    "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
-                    "status": "completed",
-                ], in: db)
+                try EventLog.append("consultation.completed", at: context.now, data: Self.eventData(c, status: "completed"), in: db)
                 return try reply(c.consultationID, in: db)
             }),
             Operation("consultation.get", sockets: Sockets.both, .read { db, context in
@@ -73,6 +61,16 @@ enum ConsultationOperations {
                 return ["consultations": .array(try list.map { try meetings.json($0, in: db) })]
             }),
         ]
+    }
+
+    /// What a consultation's event carries: its ids and its new status.
+    static func eventData(_ c: ConsultationRecord, status: String, extra: JSONObject = [:]) -> JSONObject {
+        var data: JSONObject = [
+            "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
+            "status": .string(status),
+        ]
+        for (key, value) in extra { data[key] = value }
+        return data
     }
 
     static func fetch(_ consultationID: String, in db: Database) throws -> ConsultationRecord {

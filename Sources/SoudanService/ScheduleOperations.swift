@@ -9,11 +9,7 @@ enum ScheduleOperations {
         let scheduler = Scheduler(env: env)
         return [
             Operation("booking.schedule", sockets: Sockets.admin, .write { db, context in
-                let request = try RequestOperations.fetch(context.args.text("request_id"), in: db)
-                context.seekerNo = request.seekerNo
-                guard request.status == RequestStatus.requested.rawValue else {
-                    throw WireError.invalidState(status: request.status, "request \(request.requestID) is \(request.status)")
-                }
+                let request = try openRequest(&context, in: db)
                 let start = context.args.instant("start")!
                 let override = try overrideCutoff(context)
                 try BookingRules.checkSlot(start, field: "start", calendar: env.calendar, now: context.now, overrideCutoff: override != nil)
@@ -25,11 +21,7 @@ enum ScheduleOperations {
                 return ["consultation": consultation.json(meeting: counselor.meeting)]
             }),
             Operation("booking.auto_schedule", sockets: Sockets.admin, .write { db, context in
-                let request = try RequestOperations.fetch(context.args.text("request_id"), in: db)
-                context.seekerNo = request.seekerNo
-                guard request.status == RequestStatus.requested.rawValue else {
-                    throw WireError.invalidState(status: request.status, "request \(request.requestID) is \(request.status)")
-                }
+                let request = try openRequest(&context, in: db)
                 for start in request.preferences where BookingRules.isBookable(start, calendar: env.calendar, now: context.now) {
                     guard try !ConsultationStore.seekerBusy(request.seekerNo, at: start, in: db),
                         let counselor = try? scheduler.pickCounselor(nil, at: start, in: db)
@@ -67,6 +59,16 @@ enum ScheduleOperations {
                 return ["consultation": moved.json(meeting: counselor.meeting)]
             }),
         ]
+    }
+
+    /// The request named by the args, which must still be `requested`.
+    static func openRequest(_ context: inout RequestContext, in db: Database) throws -> RequestRecord {
+        let request = try RequestOperations.fetch(context.args.text("request_id"), in: db)
+        context.seekerNo = request.seekerNo
+        guard request.status == RequestStatus.requested.rawValue else {
+            throw WireError.invalidState(status: request.status, "request \(request.requestID) is \(request.status)")
+        }
+        return request
     }
 
     /// The cutoff may be overridden by staff, always with a reason and who did it.

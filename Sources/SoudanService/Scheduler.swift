@@ -110,10 +110,8 @@ enum TimeRules {
         let due = try ConsultationStore.dueForNoShow(startedAtOrBefore: now.adding(seconds: -BookingRules.noShowAfterSeconds), in: db)
         for consultation in due {
             try ConsultationStore.update(consultation.consultationID, set: "status = 'no_show'", [], at: now, in: db)
-            try EventLog.append("consultation.no_show", at: now, data: [
-                "consultation_id": .string(consultation.consultationID), "request_id": .string(consultation.requestID),
-                "seeker_no": .string(consultation.seekerNo), "status": "no_show",
-            ], in: db)
+            try EventLog.append("consultation.no_show", at: now,
+                                data: ConsultationOperations.eventData(consultation, status: "no_show"), in: db)
             let count = try SeekerStore.addNoShow(consultation.seekerNo, at: now, in: db)
             guard let seeker = try SeekerStore.fetch(consultation.seekerNo, in: db) else { continue }
             let current = SeekerStatus(rawValue: seeker.status) ?? .active

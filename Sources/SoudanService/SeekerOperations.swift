@@ -77,10 +77,8 @@ enum SeekerOperations {
         var freed: [(String, Instant)] = []
         for consultation in try ConsultationStore.future(for: record.seekerNo, after: now, in: db) {
             try ConsultationStore.update(consultation.consultationID, set: "status = 'cancelled', cancel_reason = 'suspended'", [], at: now, in: db)
-            try EventLog.append("consultation.cancelled", at: now, data: [
-                "consultation_id": .string(consultation.consultationID), "request_id": .string(consultation.requestID),
-                "seeker_no": .string(record.seekerNo), "status": "cancelled", "reason": "suspended",
-            ], in: db)
+            try EventLog.append("consultation.cancelled", at: now,
+                                data: ConsultationOperations.eventData(consultation, status: "cancelled", extra: ["reason": "suspended"]), in: db)
             cancelled.append(.string(consultation.consultationID))
             freed.append((consultation.counselorID, consultation.start))
         }
