@@ -29,7 +29,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public struct Invalid: Error, CustomStringConvertible, Equatable {
         public let key: String
         public let message: String
-        public var description: String { key.isEmpty ? message : "\(key): \(message)" }
+        public var description: String { key.isEmpty || message.hasPrefix(key) ? message : "\(key): \(message)" }
     }
 
     public static func load(path: String) throws(Invalid) -> DaemonConfig {

@@ -41,5 +41,6 @@ public enum Operations {
             + AvailabilityOperations.make(environment) + RequestOperations.make(environment)
             + ScheduleOperations.make(environment) + ConsultationOperations.make(environment)
             + EventOperations.make(environment) + RecordOperations.make(environment)
+            + BackupOperations.make(environment) + HealthOperations.make(environment)
     }
 }

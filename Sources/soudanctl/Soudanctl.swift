@@ -14,8 +14,9 @@ struct Soudanctl: ParsableCommand {
             and exits 1; no daemon to talk to exits 3.
             """,
         subcommands: [
-            Today.self, RequestCommand.self, ScheduleCommand.self, Cancel.self, Contact.self, Start.self, Complete.self,
-            SeekerCommand.self, TermsCommand.self, ReportCommand.self, Audit.self, ClockCommand.self, Stats.self, Describe.self,
-            Ping.self,
+            Today.self, Slots.self, RequestCommand.self, Withdraw.self, Reject.self, ScheduleCommand.self, Cancel.self,
+            Contact.self, Start.self, Complete.self, ConsultationCommand.self, SeekerCommand.self, CounselorCommand.self,
+            TermsCommand.self, EventsCommand.self, Watch.self, ReportCommand.self, Audit.self, Disclose.self, Purge.self,
+            Backup.self, Health.self, ClockCommand.self, Stats.self, Describe.self, Ping.self,
         ])
 }

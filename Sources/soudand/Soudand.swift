@@ -46,6 +46,12 @@ struct Soudand: ParsableCommand {
     @Option(help: "full (default: an acknowledged write survives a power loss) or normal (survives a process crash only).")
     var synchronous: Durability = .full
 
+    @Option(name: .customLong("check-config"), help: "Check a config file, print the effective settings, and exit (0: valid).")
+    var checkConfig: String?
+
+    @Option(help: "Put a backup (from `soudanctl backup`) in place of the database, then exit. The daemon must be stopped.")
+    var restore: String?
+
     func validate() throws {
         guard OfficeClock.parse(clock) != nil else {
             throw ValidationError("--clock must be system, manual or manual:<ISO 8601 time with offset>, not \(clock)")
@@ -64,6 +70,14 @@ struct Soudand: ParsableCommand {
         }
         let logger = Logger(label: "soudand")
 
+        if let checkConfig {
+            do {
+                print(try DaemonConfig.load(path: checkConfig).effectiveTOML)
+                return
+            } catch {
+                fail("config \(checkConfig): \(error)")
+            }
+        }
         var settings = DaemonConfig()
         if let config {
             do {
@@ -77,6 +91,14 @@ struct Soudand: ParsableCommand {
             try paths.prepare()
         } catch {
             fail("\(error)")
+        }
+        if let restore {
+            do {
+                print(try Restore.run(backup: restore, paths: paths))
+                return
+            } catch {
+                fail("\(error)")
+            }
         }
         let daemon: Daemon
         do {
