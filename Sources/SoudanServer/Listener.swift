@@ -14,12 +14,15 @@ final class Listener {
     let path: String
     let handle: UnsafeMutablePointer<uv_pipe_t>
     private var inode: ino_t = 0
+    /// Adopted from systemd: the socket file is not ours to remove.
+    private let adopted: Bool
 
     /// Binds `path` with `mode`, replacing a stale socket file left by a crash and
     /// refusing to touch one that a live daemon still serves.
     init(role: SocketRole, path: String, mode: mode_t, loop: UnsafeMutablePointer<uv_loop_t>) throws {
         self.role = role
         self.path = path
+        adopted = false
         let limit = Int(soudan_max_socket_path())
         // libuv 1.44 has no uv_pipe_bind2 and silently truncates longer paths.
         guard path.utf8.count <= limit else {
@@ -46,6 +49,21 @@ final class Listener {
         }
     }
 
+    /// Adopts a listening socket passed by systemd (socket activation).
+    init(role: SocketRole, adopting fd: Int32, loop: UnsafeMutablePointer<uv_loop_t>) throws {
+        self.role = role
+        self.path = "fd \(fd)"
+        adopted = true
+        handle = allocateHandle(uv_pipe_t.self)
+        do {
+            try uvCheck(uv_pipe_init(loop, handle, 0), "uv_pipe_init")
+            try uvCheck(uv_pipe_open(handle, fd), "uv_pipe_open \(fd)")
+        } catch {
+            closeAndFree(asHandle(handle))
+            throw ServerStartError(description: "\(role) socket passed by systemd: \(error)")
+        }
+    }
+
     func listen(_ callback: uv_connection_cb) throws {
         do {
             try uvCheck(uv_listen(asStream(handle), 511, callback), "listen \(path)")
@@ -57,6 +75,7 @@ final class Listener {
     /// Stops listening and removes the socket file, if it is still ours.
     func close() {
         closeAndFree(asHandle(handle))
+        guard !adopted else { return }
         var info = stat()
         if stat(path, &info) == 0, info.st_ino == inode { unlink(path) }
     }

@@ -81,10 +81,16 @@ public final class Server {
             signals.append(handle)
         }
         do {
-            let service = try Listener(role: .service, path: configuration.servicePath, mode: 0o660, loop: loop)
-            listeners.append(service)
-            let admin = try Listener(role: .admin, path: configuration.adminPath, mode: 0o600, loop: loop)
-            listeners.append(admin)
+            if let fd = configuration.inheritedServiceFD {
+                listeners.append(try Listener(role: .service, adopting: fd, loop: loop))
+            } else {
+                listeners.append(try Listener(role: .service, path: configuration.servicePath, mode: 0o660, loop: loop))
+            }
+            if let fd = configuration.inheritedAdminFD {
+                listeners.append(try Listener(role: .admin, adopting: fd, loop: loop))
+            } else {
+                listeners.append(try Listener(role: .admin, path: configuration.adminPath, mode: 0o600, loop: loop))
+            }
             for listener in listeners {
                 listener.handle.pointee.data = Unmanaged.passRetained(ListenerBox(server: self, role: listener.role)).toOpaque()
                 try listener.listen { stream, status in

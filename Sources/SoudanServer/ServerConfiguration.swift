@@ -5,6 +5,10 @@ public struct ServerConfiguration: Sendable {
     public var connectionLimits: ConnectionStateMachine.Limits
     public var maxConnections: Int
     public var maxConnectionsPerUID: Int
+    /// Listening sockets inherited from systemd (socket activation), used instead
+    /// of binding the paths; their files and modes belong to systemd.
+    public var inheritedServiceFD: Int32?
+    public var inheritedAdminFD: Int32?
 
     public init(
         servicePath: String, adminPath: String, connectionLimits: ConnectionStateMachine.Limits = .init(),

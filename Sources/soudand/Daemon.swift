@@ -61,7 +61,8 @@ final class Daemon {
     /// Starts the loop thread, waits until both sockets accept (or binding fails),
     /// then waits for shutdown and for the last commits.
     func run() throws {
-        let configuration = ServerConfiguration(
+        let inherited = try SystemdIntegration.inheritedSockets()
+        var configuration = ServerConfiguration(
             servicePath: paths.serviceSocket, adminPath: paths.adminSocket,
             connectionLimits: .init(
                 maxFrame: settings.limits.maxFrame, maxInFlight: settings.limits.maxInFlight,
@@ -69,6 +70,9 @@ final class Daemon {
                 stalledWriteTimeoutMs: UInt64(settings.limits.stalledWriteTimeoutMs)),
             maxConnections: settings.limits.maxConnections,
             maxConnectionsPerUID: settings.limits.maxConnectionsPerUID)
+        configuration.inheritedServiceFD = inherited.service
+        configuration.inheritedAdminFD = inherited.admin
+        let serverConfiguration = configuration
         let responder = DaemonResponder(dispatcher: dispatcher)
         let startResult = Mutex<(any Error)?>(nil)
         let started = DispatchSemaphore(value: 0)
@@ -76,7 +80,7 @@ final class Daemon {
         let counters = self.counters
         let logger = self.logger
         let thread = Thread {
-            let server = Server(configuration: configuration, responder: responder, counters: counters, logger: logger)
+            let server = Server(configuration: serverConfiguration, responder: responder, counters: counters, logger: logger)
             do {
                 try server.start()
             } catch {
@@ -94,9 +98,11 @@ final class Daemon {
         started.wait()
         if let error = startResult.withLock({ $0 }) { throw error }
         logger.notice("ready", metadata: [
-            "version": "\(SoudanVersion.string)", "service_socket": "\(paths.serviceSocket)",
-            "admin_socket": "\(paths.adminSocket)", "clock": "\(clock.mode)",
+            "version": "\(SoudanVersion.string)",
+            "service_socket": "\(inherited.service.map { "systemd fd \($0)" } ?? paths.serviceSocket)",
+            "admin_socket": "\(inherited.admin.map { "systemd fd \($0)" } ?? paths.adminSocket)", "clock": "\(clock.mode)",
         ])
+        SystemdIntegration.notify("READY=1\nSTATUS=serving")
         stopped.wait()
         writer.flush()
         try? pool.close()
@@ -122,7 +128,10 @@ struct DaemonResponder: FrameResponder {
 
     func tick() { dispatcher.tick() }
 
-    func stopping() { dispatcher.stopping() }
+    func stopping() {
+        SystemdIntegration.notify("STOPPING=1")
+        dispatcher.stopping()
+    }
 
     private func caller(_ peer: PeerInfo) -> Dispatcher.Caller {
         Dispatcher.Caller(socket: peer.role, uid: peer.uid, pid: peer.pid)

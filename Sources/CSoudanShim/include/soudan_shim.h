@@ -18,3 +18,10 @@ int soudan_connect_unix(const char *path);
 /// The largest path a sockaddr_un can hold, terminator excluded.
 int soudan_max_socket_path(void);
 #endif
+
+/// Sends one sd_notify(3) message ("READY=1", "STOPPING=1") to $NOTIFY_SOCKET, by
+/// hand (no libsystemd). Returns 1 if sent, 0 if there is no NOTIFY_SOCKET, -1 on error.
+int soudan_sd_notify(const char *message);
+
+/// True (1) if fd is a socket in the listening state.
+int soudan_is_listening_socket(int fd);
