@@ -18,11 +18,14 @@ public final class Stats: Sendable {
 
     private let state = Mutex(State())
     private let started = Date()
+    /// The same figures in swift-metrics, for `sys.metrics`.
+    public let metrics = ServiceMetrics()
 
     public init() {}
 
     /// One reply sent: `code` is "ok" or an error code; latency in microseconds.
     public func recordReply(op: String?, code: String, latencyMicros: UInt64) {
+        metrics.reply(op: op, code: code, latencyNanoseconds: latencyMicros * 1000)
         state.withLock { state in
             state.requests += 1
             state.byOp[op ?? "(none)", default: 0] += 1
@@ -32,6 +35,7 @@ public final class Stats: Sendable {
     }
 
     public func recordBatch(jobs: Int, committed: Bool) {
+        metrics.batch(jobs: jobs, committed: committed)
         state.withLock { state in
             if committed {
                 state.transactions += 1

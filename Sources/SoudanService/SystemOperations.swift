@@ -1,4 +1,6 @@
+import GRDB
 import SoudanProtocol
+import SoudanStore
 
 /// `sys.ping`, `sys.describe`, `sys.stats`.
 enum SystemOperations {
@@ -10,6 +12,15 @@ enum SystemOperations {
             Operation("sys.describe", sockets: Sockets.both, .local { _ in describe(env) }),
             Operation("sys.stats", sockets: Sockets.admin, .local { _ in
                 env.stats.snapshot(connections: env.connectionStats())
+            }),
+            Operation("sys.metrics", sockets: Sockets.admin, .read { db, _ in
+                let lastSeq = try EventLog.lastSeq(in: db)
+                let backlog = try Row.fetchAll(db, sql: "SELECT consumer, acked_seq FROM event_consumer ORDER BY consumer").map {
+                    (row: Row) -> (String, Int64) in (row[0], lastSeq - (row[1] as Int64))
+                }
+                let noShows = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM consultation WHERE status = 'no_show'") ?? 0
+                let text = env.stats.metrics.render(connections: env.connectionStats(), backlog: backlog, lastSeq: lastSeq, noShows: noShows)
+                return ["text": .string(text)]
             }),
         ]
     }

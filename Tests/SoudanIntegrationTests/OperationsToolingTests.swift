@@ -90,6 +90,22 @@ import Testing
         #expect(lagging.stdout.contains("FAIL  consumers"))
     }
 
+    @Test func metricsInPrometheusTextFormat() throws {
+        let b = try Booking()
+        _ = try b.booked(1, "2026-12-01T10:00:00+09:00")
+        _ = try b.service.call("no.such.op")
+        #expect(try b.service.call("events.ack", ["consumer": "notifier", "seq": 1]).ok)
+        let run = try run(SoudanctlTests.binary, ["metrics", "--socket", b.daemon.adminPath])
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("soudan_requests_total{op=\"booking.schedule\",code=\"ok\"} 1"))
+        #expect(lines.contains("soudan_requests_total{op=\"no.such.op\",code=\"unknown_op\"} 1"))
+        #expect(lines.contains("soudan_event_backlog{consumer=\"notifier\"} 3.0"))
+        #expect(lines.contains { $0.hasPrefix("soudan_request_duration_seconds_bucket{op=\"booking.request\"") })
+        #expect(lines.contains { $0.hasPrefix("soudan_commit_batch_size_count") })
+        #expect(lines.contains("# TYPE soudan_requests_total counter"))
+    }
+
     @Test func checkConfigPrintsTheEffectiveSettingsOrOneLineNamingTheKey() throws {
         let dir = TestDaemon.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

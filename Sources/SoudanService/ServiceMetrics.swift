@@ -1,0 +1,81 @@
+import CoreMetrics
+import Prometheus
+public import SoudanProtocol
+import Synchronization
+
+/// The daemon's figures in swift-metrics, exported in Prometheus text by
+/// `sys.metrics`.
+///
+/// The registry is the daemon's own (no global bootstrap), so that nothing else
+/// in the process can add to it or be surprised by it.
+public final class ServiceMetrics: Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let batchSize: CoreMetrics.Recorder
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        ]
+        factory.valueHistogramBuckets["soudan_commit_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+        self.factory = factory
+        batchSize = CoreMetrics.Recorder(label: "soudan_commit_batch_size", dimensions: [], aggregate: true, factory: factory)
+    }
+
+    public func reply(op: String?, code: String, latencyNanoseconds: UInt64) {
+        let op = op ?? "none"
+        counter("soudan_requests_total", [("op", op), ("code", code)]).increment()
+        let timer = timers.withLock { timers in
+            if let timer = timers[op] { return timer }
+            let timer = CoreMetrics.Timer(label: "soudan_request_duration_seconds", dimensions: [("op", op)], factory: factory)
+            timers[op] = timer
+            return timer
+        }
+        timer.recordNanoseconds(Int64(clamping: latencyNanoseconds))
+    }
+
+    public func batch(jobs: Int, committed: Bool) {
+        counter("soudan_commits_total", [("outcome", committed ? "committed" : "failed")]).increment()
+        if committed { batchSize.record(jobs) }
+    }
+
+    /// Sets the figures read at scrape time, then renders every metric.
+    func render(connections: JSONObject, backlog: [(String, Int64)], lastSeq: Int64, noShows: Int64) -> String {
+        func number(_ key: String) -> Double { Double(connections[key]?.intValue ?? 0) }
+        gauge("soudan_connections_open", []).record(number("open"))
+        gauge("soudan_connections_accepted", []).record(number("accepted"))
+        gauge("soudan_connections_refused", []).record(number("refused"))
+        for reason in ["idle", "stalled", "frame_error"] {
+            gauge("soudan_connections_closed", [("reason", reason)]).record(number("closed_\(reason)"))
+        }
+        for (consumer, behind) in backlog { gauge("soudan_event_backlog", [("consumer", consumer)]).record(Double(behind)) }
+        gauge("soudan_events_last_seq", []).record(Double(lastSeq))
+        gauge("soudan_no_shows", []).record(Double(noShows))
+        return registry.emitToString()
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return gauges.withLock { gauges in
+            if let gauge = gauges[key] { return gauge }
+            let gauge = CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+            gauges[key] = gauge
+            return gauge
+        }
+    }
+}
