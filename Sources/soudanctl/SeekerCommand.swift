@@ -4,8 +4,47 @@ import SoudanProtocol
 struct SeekerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seeker",
-        abstract: "Look up, suspend or reinstate a seeker.",
-        subcommands: [Show.self, Suspend.self, Reinstate.self])
+        abstract: "Register, record consent for, look up, suspend or reinstate a seeker.",
+        subcommands: [Show.self, Register.self, Consent.self, Suspend.self, Reinstate.self])
+
+    struct Register: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register or update a seeker at the window (Art. 2): job-seeker number, My Page, webcam device.")
+        @OptionGroup var options: ConnectionOptions
+        @Argument(help: "The job-seeker number, NNNNN-NNNNNNNN.") var seekerNo: String
+        @Option(help: "The seeker's name.") var name: String
+        @Option(help: "The seeker's phone number.") var phone: String
+        @Flag(name: .customLong("my-page"), help: "The seeker has opened My Page.") var myPage = false
+        @Flag(name: .customLong("webcam-device"), help: "The seeker has a device for web-camera calls.") var webcamDevice = false
+
+        func run() throws {
+            let result = try options.call("seeker.register", [
+                "seeker_no": .string(seekerNo), "name": .string(name), "phone": .string(phone),
+                "my_page": .bool(myPage), "webcam_device": .bool(webcamDevice),
+            ])
+            options.show(result) { result in
+                print(result["created"] == .bool(true) ? "registered" : "updated")
+                Records.seeker(result["seeker"])
+            }
+        }
+    }
+
+    struct Consent: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that the seeker agreed to the terms in force and Zoom's, and acknowledged the rules (Art. 3, 10, 11).",
+            discussion: "Ask first: no recording, a private room, a ready device. The version must be the one in force (`soudanctl terms current`).")
+        @OptionGroup var options: ConnectionOptions
+        @Argument(help: "The job-seeker number.") var seekerNo: String
+        @Option(name: .customLong("terms-version"), help: "The version of the terms the seeker agreed to.") var termsVersion: String
+
+        func run() throws {
+            let result = try options.call("seeker.consent", [
+                "seeker_no": .string(seekerNo), "terms_version": .string(termsVersion), "zoom_terms": true,
+                "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true],
+            ])
+            options.show(result) { Records.seeker($0["seeker"]) }
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A seeker's profile, open requests and coming consultations.")

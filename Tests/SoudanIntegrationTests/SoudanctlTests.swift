@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SoudanProtocol
 import Testing
@@ -109,5 +110,63 @@ import Testing
         let usage = try soudanctl(["report", "usage", "--from", "2026-12-01", "--to", "2026-12-01"], socket: socket)
         #expect(usage.stdout.contains("2026-12-01"))
         #expect(usage.stdout.contains("UTILISATION"))
+    }
+
+    @Test func usagePerDayAndPerSlotWithAnSVGChart() throws {
+        let b = try Booking()
+        _ = try b.booked(1, "2026-12-01T10:00:00+09:00")
+        _ = try b.booked(2, "2026-12-01T10:00:00+09:00")
+        let svg = b.daemon.dataDir + "-usage.svg"
+        defer { try? FileManager.default.removeItem(atPath: svg) }
+        let run = try soudanctl(["report", "usage", "--from", "2026-12-01", "--to", "2026-12-02", "--svg", svg], socket: b.daemon.adminPath)
+        #expect(run.status == 0, "\(run.stderr)")
+        // 10:00: two held of the two counselors working then (c03 starts at 13:00), over two days: 2 of 4.
+        #expect(run.stdout.split(separator: "\n").contains { $0.hasPrefix("10:00") && $0.contains("50.0%") })
+        let chart = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(chart.hasPrefix("<svg"))
+        #expect(chart.contains(">10:00<"))
+        #expect(chart.contains(">2026-12-01<"))
+    }
+
+    @Test func watchFollowsEventsAsTheyAreCommitted() throws {
+        let b = try Booking()
+        try b.ready(1)  // history: not shown without --from-start
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["watch", "--socket", b.daemon.adminPath]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        // The watcher is following once its consumer exists; then make an event.
+        for _ in 0..<500 {
+            let health = try b.admin.call("sys.health").result["checks"]?["consumers"]?["lag"]?.objectValue ?? [:]
+            if health.keys.contains(where: { $0.hasPrefix("watch-") }) { break }
+            usleep(10_000)
+        }
+        _ = try b.request(1, ["2026-12-01T10:00:00+09:00"])
+        // Should nothing come, the read below ends when this kills the watcher.
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20) { kill(pid, SIGKILL) }
+        var seen = ""
+        let handle = out.fileHandleForReading
+        while !seen.contains("request.created") {
+            let data = handle.availableData
+            if data.isEmpty { break }
+            seen += String(decoding: data, as: UTF8.self)
+        }
+        #expect(seen.contains("request.created"))
+        #expect(!seen.contains("seeker.registered"))
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScripts(shell: String) throws {
+        let run = try soudanctl(["--generate-completion-script", shell], socket: nil)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("soudanctl"))
+        #expect(run.stdout.contains("schedule"))
     }
 }
