@@ -2,62 +2,48 @@ import ArgumentParser
 import Foundation
 import SoudanProtocol
 
-/// Load generator: many simulated local services at once, closed loop.
+/// Load generator: many simulated local services at once.
 @main
 struct SoudanLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soudan-load",
         abstract: "Drive soudand with many concurrent connections and report throughput and latency.",
         discussion: """
-            Each connection keeps --pipeline requests in flight (closed loop: a reply \
-            makes room for the next request). Latency is measured per request from its \
-            send to its reply, into an HDR histogram.
+            Without --rate: closed loop, maximum throughput; each connection keeps --pipeline requests in \
+            flight (ping and read; flows of several dependent requests run one at a time). With --rate: \
+            open loop at that many flows per second in total; latency is measured from each flow's intended \
+            start, so a stall shows in the figures instead of hiding (coordinated omission). Booking scenarios \
+            need a daemon with --clock manual (they set it to a Monday) and add their own counselors.
             """)
 
-    @Option(help: "The service socket.")
-    var socket = "./var/soudan.sock"
-
-    @Option(name: .customLong("admin-socket"), help: "The admin socket (for scenarios that set up through it).")
-    var adminSocket = "./var/admin.sock"
-
-    @Option(help: "Scenario: ping.")
-    var scenario: Scenario = .ping
-
-    @Option(help: "Concurrent connections.")
-    var connections = 1
-
-    @Option(help: "Requests in flight per connection.")
-    var pipeline = 1
-
-    @Option(help: "Seconds to run (ignored with --requests).")
-    var duration: Double = 5
-
-    @Option(help: "Total requests to send, instead of a duration.")
-    var requests: Int?
-
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
-
-    enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case ping
-    }
+    @Option(help: "The service socket.") var socket = "./var/soudan.sock"
+    @Option(name: .customLong("admin-socket"), help: "The admin socket (setup, scheduling).") var adminSocket = "./var/admin.sock"
+    @Option(help: "ping, book, read or mixed.") var scenario: Scenario = .ping
+    @Option(help: "Concurrent connections.") var connections = 1
+    @Option(help: "Requests in flight per connection (closed-loop ping and read).") var pipeline = 1
+    @Option(help: "Seconds to run.") var duration: Double = 10
+    @Option(help: "Stop after this many flows instead (closed loop).") var requests: Int?
+    @Option(help: "Open loop: flows per second, in total.") var rate: Double?
+    @Flag(help: "Print the summary as JSON.") var json = false
 
     func validate() throws {
         guard connections >= 1, pipeline >= 1 else { throw ValidationError("--connections and --pipeline must be at least 1") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
     }
 
     func run() throws {
-        let plan = LoadPlan(
-            socket: socket, connections: connections, pipeline: pipeline,
-            stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration),
-            makeRequest: { id in ["id": .int(id), "op": "sys.ping"] })
-        let report = try LoadRunner(plan: plan).run()
-        let summary = report.summary(scenario: scenario.rawValue, connections: connections)
+        if scenario == .book || scenario == .mixed { try LoadOffice.prepare(adminSocket: adminSocket) }
+        let runner = LoadRunner(plan: LoadPlan(
+            socket: socket, adminSocket: adminSocket, scenario: scenario, connections: connections, pipeline: pipeline,
+            stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate))
+        let report = try runner.run(progress: isatty(2) == 1 && !json)
         if json {
-            print(JSONWriter.string(.object(summary)))
+            print(JSONWriter.string(.object(report.summary(scenario: scenario.rawValue, connections: connections))))
         } else {
             report.printForPeople(scenario: scenario.rawValue, connections: connections, pipeline: pipeline)
         }
     }
 }
+
+extension Scenario: ExpressibleByArgument {}

@@ -1,0 +1,288 @@
+"""The orchestration behind scripts/bench. Run it through scripts/bench."""
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, ".build", "release")
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+DURATION = 3 if QUICK else 10
+MIXED_SECONDS = int(os.environ.get("BENCH_MIXED_SECONDS", "20" if QUICK else "600"))
+CLIENTS = 50
+MONDAY = "manual:2026-11-30T08:00:00+09:00"
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def wait_for(check, what, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return
+        time.sleep(0.01)
+    raise SystemExit("bench: %s did not happen in %d s" % (what, timeout))
+
+
+def can_connect(path):
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(path)
+        return True
+    except OSError:
+        return False
+
+
+class Soudand:
+    """soudand on a data dir of its own; ready when both sockets accept."""
+
+    def __init__(self, data_dir, config=None, nofile=None):
+        self.data_dir = data_dir
+        os.makedirs(data_dir, exist_ok=True)
+        self.service = os.path.join(data_dir, "soudan.sock")
+        self.admin = os.path.join(data_dir, "admin.sock")
+        args = [os.path.join(BIN, "soudand"), "--data-dir", data_dir, "--clock", MONDAY, "--log-level", "warning"]
+        if config:
+            path = os.path.join(data_dir, "..", os.path.basename(data_dir) + ".toml")
+            with open(path, "w") as f:
+                f.write(config)
+            args += ["--config", path]
+        preexec = (lambda: __import__("resource").setrlimit(__import__("resource").RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(args, stderr=subprocess.DEVNULL, preexec_fn=preexec)
+        wait_for(lambda: can_connect(self.service) and can_connect(self.admin), "soudand ready")
+        self.ready_ms = (time.monotonic() - self.started) * 1000
+
+    def rss_mib(self):
+        with open("/proc/%d/status" % self.process.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+def load(daemon, scenario, connections=CLIENTS, duration=DURATION, rate=None, pipeline=1, background=False):
+    args = [os.path.join(BIN, "soudan-load"), "--socket", daemon.service, "--admin-socket", daemon.admin,
+            "--scenario", scenario, "--connections", str(connections), "--duration", str(duration),
+            "--pipeline", str(pipeline), "--json"]
+    if rate:
+        args += ["--rate", "%.1f" % rate]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    if background:
+        return process
+    return finish(process)
+
+
+def finish(process):
+    out, _ = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit("bench: soudan-load failed")
+    return json.loads(out)
+
+
+def redis_benchmark(sock, tests, requests):
+    out = subprocess.run(["redis-benchmark", "-s", sock, "-c", str(CLIENTS), "-n", str(requests), "-t", tests, "--csv"],
+                         check=True, capture_output=True, text=True).stdout
+    results = {}
+    for line in out.splitlines()[1:]:
+        cells = [c.strip('"') for c in line.split('","')]
+        results[cells[0].strip('"')] = {"rps": float(cells[1]), "p50": float(cells[4]), "p99": float(cells[6])}
+    return results
+
+
+def idle_connections(path, count):
+    sockets = []
+    for _ in range(count):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        sockets.append(s)
+    # One ping through the last: the daemon has accepted them all.
+    body = json.dumps({"id": 1, "op": "sys.ping"}).encode()
+    sockets[-1].sendall(struct.pack(">I", len(body)) + body)
+    sockets[-1].recv(4096)
+    return sockets
+
+
+def fill_history(db_path, seekers, consultations):
+    """200,000 seekers and 1,000,000 past consultations, written straight into the schema."""
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO seeker(seeker_no, name, phone, my_page, webcam_device, status, no_show_count, consented_version, consent_kind, created_at, updated_at) VALUES (?, 'x', '0300000000', 1, 1, 'active', 0, '1', 'explicit', 0, 0)",
+                   (("%05d-%08d" % (50000 + n // 100000000, n % 100000000),) for n in range(seekers)))
+    past = 1_700_000_000  # 2023
+    rows = ((n + 1, "req-h%07d" % n, "%05d-%08d" % (50000, n % seekers), "[]", "web", "[]", "scheduled", past, past) for n in range(consultations))
+    db.executemany("INSERT INTO booking_request(n, request_id, seeker_no, preferences, channel, companions, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    rows = ((n + 1, "con-h%07d" % n, "req-h%07d" % n, "%05d-%08d" % (50000, n % seekers), "c0%d" % (n % 3 + 1), past + n * 1800,
+             ("completed", "cancelled", "no_show")[n % 3], past, past) for n in range(consultations))
+    db.executemany("INSERT INTO consultation(n, consultation_id, request_id, seeker_no, counselor_id, start, status, companions, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)", rows)
+    db.execute("COMMIT")
+    db.close()
+
+
+def main():
+    budgets = json.load(open(os.path.join(ROOT, "scripts", "bench-budgets.json")))
+    work = tempfile.mkdtemp(prefix="soudan-bench-")
+    results = {"quick": QUICK, "clients": CLIENTS, "duration_s": DURATION, "mixed_s": MIXED_SECONDS}
+    redis = None
+    daemons = []
+    try:
+        redis_dir = os.path.join(work, "redis")
+        os.makedirs(redis_dir)
+        redis_sock = os.path.join(work, "redis.sock")
+        redis = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", redis_sock, "--unixsocketperm", "700",
+                                  "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--dir", redis_dir],
+                                 stdout=subprocess.DEVNULL)
+        wait_for(lambda: can_connect(redis_sock), "redis ready")
+
+        log("anchor: redis-benchmark PING and SET (appendfsync always), %d clients" % CLIENTS)
+        anchor = redis_benchmark(redis_sock, "ping_mbulk,set", 100_000 if QUICK else 300_000)
+        results["redis"] = anchor
+
+        main_daemon = Soudand(os.path.join(work, "empty"))
+        daemons.append(main_daemon)
+        log("soudan: ping, %d connections, closed loop" % CLIENTS)
+        results["ping"] = load(main_daemon, "ping")
+        log("soudan: book, %d connections, closed loop" % CLIENTS)
+        results["book"] = load(main_daemon, "book")
+        half_flows = results["book"]["flows"] / results["book"]["duration_s"] / 2
+        log("soudan: book, open loop at half its maximum (%.0f flows/s)" % half_flows)
+        results["book_half"] = load(main_daemon, "book", rate=half_flows)
+        log("soudan: read while book runs at half its maximum")
+        booking = load(main_daemon, "book", rate=half_flows, background=True)
+        results["read_while_booking"] = load(main_daemon, "read", connections=4, rate=200)
+        results["book_during_read"] = finish(booking)
+
+        log("soudan: memory with 1,000 idle connections")
+        idle_daemon = Soudand(os.path.join(work, "idle"), config="[limits]\nmax_connections = 2000\nmax_connections_per_uid = 2000\n", nofile=4096)
+        daemons.append(idle_daemon)
+        before = idle_daemon.rss_mib()
+        held = idle_connections(idle_daemon.service, 1000)
+        results["idle"] = {"rss_mib_before": round(before, 1), "rss_mib": round(idle_daemon.rss_mib(), 1)}
+        for s in held:
+            s.close()
+        idle_daemon.stop()
+        daemons.remove(idle_daemon)
+
+        log("soudan: 200,000 seekers and 1,000,000 past consultations")
+        loaded_dir = os.path.join(work, "loaded")
+        first = Soudand(loaded_dir)
+        first.stop()
+        fill_history(os.path.join(loaded_dir, "soudan.sqlite3"), 200_000, 1_000_000)
+        loaded = Soudand(loaded_dir)
+        daemons.append(loaded)
+        results["loaded_ready_ms"] = round(loaded.ready_ms, 1)
+        results["book_loaded"] = load(loaded, "book")
+        loaded.stop()
+        daemons.remove(loaded)
+
+        log("soudan: mixed for %d s" % MIXED_SECONDS)
+        mixed_daemon = Soudand(os.path.join(work, "mixed"))
+        daemons.append(mixed_daemon)
+        warm = load(mixed_daemon, "mixed", duration=min(10, MIXED_SECONDS))
+        rss_start = mixed_daemon.rss_mib()
+        results["mixed"] = load(mixed_daemon, "mixed", duration=MIXED_SECONDS)
+        rss_end = mixed_daemon.rss_mib()
+        results["mixed_rss"] = {"start_mib": round(rss_start, 1), "end_mib": round(rss_end, 1),
+                                "growth_percent": round((rss_end - rss_start) / rss_start * 100, 2)}
+        results["mixed_warmup_errors"] = warm["errors"]
+    finally:
+        for daemon in daemons:
+            try:
+                daemon.stop()
+            except Exception:
+                daemon.process.kill()
+        if redis:
+            redis.terminate()
+            redis.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+    report(results, budgets)
+
+
+def report(results, budgets):
+    redis_ping = results["redis"]["PING_MBULK"]["rps"]
+    redis_set = results["redis"]["SET"]["rps"]
+    book_empty = results["book"]["throughput"]
+    other_errors = sum(v for k, v in results["mixed"]["errors"].items() if k != "slot_taken")
+    rows = [
+        ("ping, 50 connections, closed loop (req/s)", results["ping"]["throughput"], redis_ping, "redis PING",
+         results["ping"]["throughput"] / redis_ping, ">= %.1f x" % budgets["ping_vs_redis_ping"]["min_ratio"],
+         results["ping"]["throughput"] / redis_ping >= budgets["ping_vs_redis_ping"]["min_ratio"]),
+        ("book, 50 connections, closed loop (req/s)", book_empty, redis_set, "redis SET, fsync always",
+         book_empty / redis_set, ">= %.1f x" % budgets["book_vs_redis_set_fsync_always"]["min_ratio"],
+         book_empty / redis_set >= budgets["book_vs_redis_set_fsync_always"]["min_ratio"]),
+        ("book at half its maximum: p99 / p99.9 (ms)", "%.2f / %.2f" % (results["book_half"]["latency_ms"]["p99"], results["book_half"]["latency_ms"]["p999"]),
+         "%.2f" % results["redis"]["SET"]["p99"], "redis SET p99", None, "<= 2 / 5 ms",
+         results["book_half"]["latency_ms"]["p99"] <= 2 and results["book_half"]["latency_ms"]["p999"] <= 5),
+        ("read while book at half max: p99 (ms)", "%.2f" % results["read_while_booking"]["latency_ms"]["p99"], "", "", None, "<= 1 ms",
+         results["read_while_booking"]["latency_ms"]["p99"] <= 1),
+        ("RSS with 1,000 idle connections (MiB)", results["idle"]["rss_mib"], "", "", None, "<= 64 MiB", results["idle"]["rss_mib"] <= 64),
+        ("book, 200k seekers + 1M past consultations (req/s)", results["book_loaded"]["throughput"], book_empty, "book, empty database",
+         results["book_loaded"]["throughput"] / book_empty, ">= 0.8 x", results["book_loaded"]["throughput"] / book_empty >= 0.8),
+        ("start-up to ready, loaded database (ms)", results["loaded_ready_ms"], "", "", None, "<= 200 ms", results["loaded_ready_ms"] <= 200),
+        ("mixed %d s: RSS growth (%%)" % results["mixed_s"], results["mixed_rss"]["growth_percent"], "", "", None, "<= 5 %",
+         results["mixed_rss"]["growth_percent"] <= 5),
+        ("mixed %d s: errors other than slot_taken" % results["mixed_s"], other_errors, "", "", None, "0", other_errors == 0),
+    ]
+    header = ("figure", "soudan", "anchor", "anchor is", "ratio", "target", "holds")
+    table = [header] + [(r[0], fmt(r[1]), fmt(r[2]), r[3], "" if r[4] is None else "%.2f" % r[4], r[5], "yes" if r[6] else "NO") for r in rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for index, row in enumerate(table):
+        print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if index == 0:
+            print("  ".join("-" * w for w in widths))
+    if results["quick"]:
+        print("(BENCH_QUICK=1: short runs; the mixed figure covers %d s, not 10 minutes)" % results["mixed_s"])
+    os.makedirs(os.path.join(ROOT, "bench-results"), exist_ok=True)
+    results["table"] = [dict(zip(header, row)) for row in table[1:]]
+    with open(os.path.join(ROOT, "bench-results", "bench.json"), "w") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False)
+    with open(os.path.join(ROOT, "bench-results", "latency.svg"), "w") as f:
+        f.write(latency_svg(results))
+    print("results: bench-results/bench.json, bench-results/latency.svg")
+
+
+def fmt(value):
+    if isinstance(value, float):
+        return "%.0f" % value if value >= 100 else "%.2f" % value
+    return str(value)
+
+
+def latency_svg(results):
+    series = [("ping", results["ping"]), ("book", results["book"]), ("book at half max", results["book_half"]),
+              ("read while booking", results["read_while_booking"]), ("book, loaded DB", results["book_loaded"])]
+    points = ["p50", "p90", "p99", "p999"]
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
+    top = max(s["latency_ms"][p] for _, s in series for p in points) or 1
+    width, height, left, bottom = 640, 360, 60, 320
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">' % (width, height),
+           '<text x="%d" y="16" font-size="13">soudan latency percentiles (ms)</text>' % left]
+    for i, p in enumerate(points):
+        x = left + 40 + i * 140
+        out.append('<text x="%d" y="%d">%s</text>' % (x - 8, bottom + 16, p))
+    for index, (name, s) in enumerate(series):
+        coords = ["%d,%d" % (left + 40 + i * 140, bottom - int(s["latency_ms"][p] / top * (bottom - 40))) for i, p in enumerate(points)]
+        out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' % (colours[index], " ".join(coords)))
+        out.append('<text x="%d" y="%d" fill="%s">%s</text>' % (left + 10, 34 + index * 14, colours[index], name))
+    out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#000"/>' % (left, bottom, width - 20, bottom))
+    out.append('<text x="8" y="44">%.1f</text><text x="8" y="%d">0</text>' % (top, bottom))
+    out.append("</svg>\n")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()
