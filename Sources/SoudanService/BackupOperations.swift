@@ -36,7 +36,7 @@ enum BackupOperations {
                 let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
                 return [
                     "path": .string(path), "bytes": .int(bytes), "last_event_seq": .int(try EventLog.lastSeq(in: db)),
-                    "access_rows": .int(try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM access_log") ?? 0),
+                    "access_rows": .int(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM access_log")) ?? 0),
                 ]
             })
         ]

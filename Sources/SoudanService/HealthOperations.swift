@@ -10,7 +10,7 @@ enum HealthOperations {
         [
             Operation("sys.health", sockets: Sockets.admin, .write { db, context in
                 // Reaching here inside a batch that commits proves the store takes writes.
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('health_probe', ?)",
+                try db.run(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('health_probe', ?)",
                                arguments: [String(context.now.seconds)])
                 let drift = context.now.seconds - Int64(Date().timeIntervalSince1970)
                 let clockOK = env.clock.mode == .manual || abs(drift) <= 5
@@ -18,7 +18,7 @@ enum HealthOperations {
                 let last = try EventLog.lastSeq(in: db)
                 var lag = JSONObject()
                 var consumersOK = true
-                for row in try Row.fetchAll(db, sql: "SELECT consumer, acked_seq FROM event_consumer ORDER BY consumer") {
+                for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT consumer, acked_seq FROM event_consumer ORDER BY consumer")) {
                     let behind = last - (row[1] as Int64)
                     lag[row[0]] = .int(behind)
                     if behind > maxLag { consumersOK = false }

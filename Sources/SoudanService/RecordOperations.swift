@@ -33,14 +33,14 @@ enum RecordOperations {
         let lower = OfficeCalendar.startOfDay(from).seconds
         let upper = OfficeCalendar.startOfDay(to.adding(days: 1)).seconds
         var requests: [Int: Int] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(dayIndex("created_at")), COUNT(*) FROM booking_request WHERE created_at >= ? AND created_at < ? GROUP BY 1
-            """, arguments: [lower, upper]) { requests[row[0]] = row[1] }
+            """), arguments: [lower, upper]) { requests[row[0]] = row[1] }
         var consultations: [Int: (all: Int, completed: Int, cancelled: Int, noShow: Int)] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(dayIndex("start")), COUNT(*), SUM(status = 'completed'), SUM(status = 'cancelled'), SUM(status = 'no_show')
             FROM consultation WHERE start >= ? AND start < ? GROUP BY 1
-            """, arguments: [lower, upper]) { consultations[row[0]] = (row[1], row[2], row[3], row[4]) }
+            """), arguments: [lower, upper]) { consultations[row[0]] = (row[1], row[2], row[3], row[4]) }
         let counselors = try CounselorStore.all(in: db)
         let absences = try CounselorStore.absences(from: from, to: to, in: db)
         let calendar = env.calendar
@@ -101,11 +101,11 @@ enum RecordOperations {
              FROM json_each(companions))
             """
         // Consultations no longer live, started before the date, with their requests.
-        let consultationIDs = try String.fetchAll(db, sql: """
+        let consultationIDs = try String.fetchAll(db.cachedStatement(sql: """
             SELECT consultation_id FROM consultation
             WHERE status NOT IN ('scheduled', 'in_progress') AND start < ? AND purged = 0
-            """, arguments: [cutoff.seconds])
-        try db.execute(sql: """
+            """), arguments: [cutoff.seconds])
+        try db.run(sql: """
             UPDATE consultation SET companions = \(eraseCompanionNames), contact_note = NULL, complete_note = NULL,
                 cancel_reason = NULL, purged = 1
             WHERE status NOT IN ('scheduled', 'in_progress') AND start < ? AND purged = 0
@@ -114,16 +114,16 @@ enum RecordOperations {
             UPDATE booking_request SET name = NULL, phone = NULL, note = NULL, companions = \(eraseCompanionNames),
                 device_id = NULL, reason = NULL, purged = 1
             """
-        try db.execute(sql: eraseRequest + " WHERE purged = 0 AND request_id IN (SELECT request_id FROM consultation WHERE purged = 1)")
+        try db.run(sql: eraseRequest + " WHERE purged = 0 AND request_id IN (SELECT request_id FROM consultation WHERE purged = 1)")
         var requests = db.changesCount
         // Requests withdrawn or rejected, created before the date.
-        try db.execute(sql: eraseRequest + " WHERE purged = 0 AND status IN ('withdrawn', 'rejected') AND created_at < ?",
+        try db.run(sql: eraseRequest + " WHERE purged = 0 AND status IN ('withdrawn', 'rejected') AND created_at < ?",
                        arguments: [cutoff.seconds])
         requests += db.changesCount
-        try db.execute(sql: "UPDATE access_log SET device_id = NULL WHERE at < ? AND device_id IS NOT NULL", arguments: [cutoff.seconds])
+        try db.run(sql: "UPDATE access_log SET device_id = NULL WHERE at < ? AND device_id IS NOT NULL", arguments: [cutoff.seconds])
         let accessRecords = db.changesCount
         // Remembered replies may quote names and phones.
-        try db.execute(sql: "DELETE FROM idempotency_key WHERE created_at < ?", arguments: [cutoff.seconds])
+        try db.run(sql: "DELETE FROM idempotency_key WHERE created_at < ?", arguments: [cutoff.seconds])
         return [
             "requests": JSONValue(requests), "consultations": JSONValue(consultationIDs.count),
             "access_records": JSONValue(accessRecords),

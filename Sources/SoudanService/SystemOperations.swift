@@ -15,10 +15,10 @@ enum SystemOperations {
             }),
             Operation("sys.metrics", sockets: Sockets.admin, .read { db, _ in
                 let lastSeq = try EventLog.lastSeq(in: db)
-                let backlog = try Row.fetchAll(db, sql: "SELECT consumer, acked_seq FROM event_consumer ORDER BY consumer").map {
+                let backlog = try Row.fetchAll(db.cachedStatement(sql: "SELECT consumer, acked_seq FROM event_consumer ORDER BY consumer")).map {
                     (row: Row) -> (String, Int64) in (row[0], lastSeq - (row[1] as Int64))
                 }
-                let noShows = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM consultation WHERE status = 'no_show'") ?? 0
+                let noShows = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM consultation WHERE status = 'no_show'")) ?? 0
                 let text = env.stats.metrics.render(connections: env.connectionStats(), backlog: backlog, lastSeq: lastSeq, noShows: noShows)
                 return ["text": .string(text)]
             }),

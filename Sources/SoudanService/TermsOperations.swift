@@ -13,12 +13,12 @@ enum TermsOperations {
             Operation("terms.publish", sockets: Sockets.admin, .write { db, context in
                 let version = context.args.text("version")
                 let summary = try context.args.nonBlank("summary")
-                if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM terms WHERE version = ?)", arguments: [version]) == true {
+                if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM terms WHERE version = ?)"), arguments: [version]) == true {
                     throw WireError(.conflict, "terms version \(version) exists", details: ["field": "version"])
                 }
                 // An effective time in the past means now.
                 let effective = max(context.args.instant("effective_at") ?? context.now, context.now)
-                try db.execute(sql: "INSERT INTO terms(version, effective_at, summary, published_at) VALUES (?, ?, ?, ?)",
+                try db.run(sql: "INSERT INTO terms(version, effective_at, summary, published_at) VALUES (?, ?, ?, ?)",
                                arguments: [version, effective.seconds, summary, context.now.seconds])
                 try EventLog.append("terms.published", at: context.now,
                                     data: ["version": .string(version), "effective_at": .time(effective)], in: db)

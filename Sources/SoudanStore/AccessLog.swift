@@ -55,7 +55,7 @@ public enum AccessLog {
     /// Appends one row. Runs on the writer, inside its batch: never a transaction
     /// of its own per request.
     public static func append(_ record: AccessRecord, in db: Database) throws {
-        let previous = try Data.fetchOne(db, sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1") ?? genesis
+        let previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1")) ?? genesis
         let deviceHash = record.device.map { hexDigest(Data($0.id.utf8)) }
         let row = ChainedFields(
             at: record.at.seconds, socket: record.socket.rawValue, uid: Int64(record.uid), pid: Int64(record.pid),
@@ -85,11 +85,11 @@ public enum AccessLog {
     /// the hash of the row before, when its own hash does not cover its content,
     /// or when a raw device id still present does not match its stored hash.
     public static func verify(in db: Database) throws -> Verification {
-        let rows = try Row.fetchCursor(db, sql: """
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
                    device_app, legal_basis, requested_by, prev_hash, hash
             FROM access_log ORDER BY id
-            """)
+            """))
         var previous = genesis
         var count = 0
         var firstBroken: Int?

@@ -74,10 +74,10 @@ public enum ConsultationStore {
     /// Inserts a scheduled consultation; a taken slot is `SlotConflict`, decided by
     /// the partial unique indexes, not by an earlier check.
     public static func insert(_ new: New, at now: Instant, in db: Database) throws -> ConsultationRecord {
-        let n = (try Int64.fetchOne(db, sql: "SELECT MAX(n) FROM consultation") ?? 0) + 1
+        let n = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(n) FROM consultation")) ?? 0) + 1
         let id = "con-" + RequestStore.zeroPadded(n)
         try mapConflicts {
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO consultation(n, consultation_id, request_id, seeker_no, counselor_id, start, status, companions,
                         override_reason, override_uid, override_pid, created_at, updated_at)
@@ -98,7 +98,7 @@ public enum ConsultationStore {
         at now: Instant, in db: Database
     ) throws {
         try mapConflicts {
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE consultation SET start = ?, counselor_id = ?, override_reason = ?, override_uid = ?, override_pid = ?,
                         updated_at = ? WHERE consultation_id = ?
@@ -124,7 +124,7 @@ public enum ConsultationStore {
     }
 
     public static func update(_ consultationID: String, set assignments: String, _ arguments: StatementArguments, at now: Instant, in db: Database) throws {
-        try db.execute(sql: "UPDATE consultation SET \(assignments), updated_at = ? WHERE consultation_id = ?",
+        try db.run(sql: "UPDATE consultation SET \(assignments), updated_at = ? WHERE consultation_id = ?",
                        arguments: arguments + [now.seconds, consultationID])
     }
 
@@ -197,7 +197,7 @@ public enum ConsultationStore {
         if let seekerNo { conditions.append("seeker_no = ?"); arguments += [seekerNo] }
         if let status { conditions.append("status = ?"); arguments += [status] }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try Row.fetchAll(db, sql: "SELECT * FROM consultation \(whereClause) ORDER BY start, counselor_id, n", arguments: arguments)
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM consultation \(whereClause) ORDER BY start, counselor_id, n"), arguments: arguments)
             .map(ConsultationRecord.init)
     }
 }

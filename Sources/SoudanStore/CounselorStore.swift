@@ -13,7 +13,7 @@ public enum CounselorStore {
 
     /// Adds or updates a counselor (name, meeting, weekly hours).
     public static func upsert(_ counselor: CounselorSettings, in db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO counselor(counselor_id, name, join_url, meeting_id, passcode, weekly) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(counselor_id) DO UPDATE SET name = excluded.name, join_url = excluded.join_url,
@@ -24,12 +24,12 @@ public enum CounselorStore {
     }
 
     public static func setHours(_ counselorID: String, _ weekly: WeeklyHours, in db: Database) throws {
-        try db.execute(sql: "UPDATE counselor SET weekly = ? WHERE counselor_id = ?",
+        try db.run(sql: "UPDATE counselor SET weekly = ? WHERE counselor_id = ?",
                        arguments: [JSONWriter.string(weekly.json), counselorID])
     }
 
     public static func addAbsence(_ counselorID: String, from: CivilDate, to: CivilDate, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO counselor_absence(counselor_id, from_day, to_day) VALUES (?, ?, ?)",
+        try db.run(sql: "INSERT INTO counselor_absence(counselor_id, from_day, to_day) VALUES (?, ?, ?)",
                        arguments: [counselorID, from.daysSinceEpoch, to.daysSinceEpoch])
     }
 
@@ -51,10 +51,10 @@ public enum CounselorStore {
     /// added; at every later start the config's are upserted and those added over
     /// the admin socket stay.
     public static func seed(configured: [CounselorSettings]?, demo: [CounselorSettings], in db: Database) throws {
-        let seeded = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'counselors_seeded'") != nil
+        let seeded = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'counselors_seeded'")) != nil
         let counselors = seeded ? (configured ?? []) : (configured ?? demo)
         for counselor in counselors { try upsert(counselor, in: db) }
-        if !seeded { try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('counselors_seeded', '1')") }
+        if !seeded { try db.run(sql: "INSERT INTO meta(key, value) VALUES ('counselors_seeded', '1')") }
     }
 
     private static func settings(_ row: Row) -> CounselorSettings {

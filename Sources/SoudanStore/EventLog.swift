@@ -11,7 +11,7 @@ public enum EventLog {
     }
 
     public static func lastSeq(in db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM event")) ?? 0
     }
 
     public static func fetch(after seq: Int64, max: Int, in db: Database) throws -> [JSONValue] {
@@ -31,7 +31,7 @@ public enum EventLog {
 
     /// Moves a consumer's position forward (never back).
     public static func acknowledge(_ consumer: String, upTo seq: Int64, in db: Database) throws -> Int64 {
-        try db.execute(sql: """
+        try db.run(sql: """
             INSERT INTO event_consumer(consumer, acked_seq) VALUES (?, ?)
             ON CONFLICT(consumer) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)
             """, arguments: [consumer, seq])

@@ -45,6 +45,6 @@ public enum Idempotency {
     }
 
     public static func expire(before cutoff: Instant, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM idempotency_key WHERE created_at < ?", arguments: [cutoff.seconds])
+        try db.run(sql: "DELETE FROM idempotency_key WHERE created_at < ?", arguments: [cutoff.seconds])
     }
 }

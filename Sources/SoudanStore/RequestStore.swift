@@ -68,9 +68,9 @@ public enum RequestStore {
     }
 
     public static func insert(_ new: New, at now: Instant, in db: Database) throws -> RequestRecord {
-        let n = (try Int64.fetchOne(db, sql: "SELECT MAX(n) FROM booking_request") ?? 0) + 1
+        let n = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(n) FROM booking_request")) ?? 0) + 1
         let id = "req-" + zeroPadded(n)
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO booking_request(n, request_id, seeker_no, name, phone, preferences, channel, companions, note,
                     during_consultation, device_id, device_os, device_app, status, created_at, updated_at)
@@ -90,7 +90,7 @@ public enum RequestStore {
     }
 
     public static func setStatus(_ requestID: String, to status: String, reason: String?, at now: Instant, in db: Database) throws {
-        try db.execute(sql: "UPDATE booking_request SET status = ?, reason = ?, updated_at = ? WHERE request_id = ?",
+        try db.run(sql: "UPDATE booking_request SET status = ?, reason = ?, updated_at = ? WHERE request_id = ?",
                        arguments: [status, reason, now.seconds, requestID])
     }
 

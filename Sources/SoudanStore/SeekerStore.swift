@@ -38,11 +38,11 @@ public enum SeekerStore {
     ) throws -> Bool {
         let exists = try fetch(seekerNo, in: db) != nil
         if exists {
-            try db.execute(
+            try db.run(
                 sql: "UPDATE seeker SET name = ?, phone = ?, my_page = ?, webcam_device = ?, updated_at = ? WHERE seeker_no = ?",
                 arguments: [name, phone, myPage, webcamDevice, now.seconds, seekerNo])
         } else {
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO seeker(seeker_no, name, phone, my_page, webcam_device, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -55,26 +55,26 @@ public enum SeekerStore {
     /// Records consent to `version` (explicit, or deemed by use after a change).
     public static func recordConsent(seekerNo: String, version: String, kind: String, at now: Instant, in db: Database) throws {
         let explicit = kind == "explicit"
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO consent(seeker_no, terms_version, kind, zoom_terms, no_recording, private_room, device_ready, at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [seekerNo, version, kind, explicit, explicit, explicit, explicit, now.seconds])
-        try db.execute(
+        try db.run(
             sql: "UPDATE seeker SET consented_version = ?, consent_kind = ?, updated_at = ? WHERE seeker_no = ?",
             arguments: [version, kind, now.seconds, seekerNo])
     }
 
     public static func setStatus(_ seekerNo: String, to status: String, at now: Instant, in db: Database) throws {
-        try db.execute(sql: "UPDATE seeker SET status = ?, updated_at = ? WHERE seeker_no = ?",
+        try db.run(sql: "UPDATE seeker SET status = ?, updated_at = ? WHERE seeker_no = ?",
                        arguments: [status, now.seconds, seekerNo])
     }
 
     /// Adds one no-show and returns the new count.
     public static func addNoShow(_ seekerNo: String, at now: Instant, in db: Database) throws -> Int {
-        try db.execute(sql: "UPDATE seeker SET no_show_count = no_show_count + 1, updated_at = ? WHERE seeker_no = ?",
+        try db.run(sql: "UPDATE seeker SET no_show_count = no_show_count + 1, updated_at = ? WHERE seeker_no = ?",
                        arguments: [now.seconds, seekerNo])
-        return try Int.fetchOne(db, sql: "SELECT no_show_count FROM seeker WHERE seeker_no = ?", arguments: [seekerNo]) ?? 0
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT no_show_count FROM seeker WHERE seeker_no = ?"), arguments: [seekerNo]) ?? 0
     }
 }

@@ -29,9 +29,9 @@ public enum Store {
         // shell) is waited for, boundedly, rather than failing the batch at once.
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.run(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             // Erased personal data (privacy.purge) must not linger in free pages.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.run(sql: "PRAGMA secure_delete = ON")
         }
         let pool: DatabasePool
         do {

@@ -17,7 +17,7 @@ public enum TermsStore {
                 """), arguments: [now.seconds])
         // Before the first version's effective time (a manual clock set before the
         // database was made) the first version is the one in force.
-        guard let row = try row ?? Row.fetchOne(db, sql: "SELECT version, effective_at FROM terms ORDER BY effective_at LIMIT 1")
+        guard let row = try row ?? Row.fetchOne(db.cachedStatement(sql: "SELECT version, effective_at FROM terms ORDER BY effective_at LIMIT 1"))
         else { return Version(version: "1", effectiveAt: Instant(seconds: 0)) }
         return Version(version: row[0], effectiveAt: Instant(seconds: row[1]))
     }
