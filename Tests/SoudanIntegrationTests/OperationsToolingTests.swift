@@ -9,19 +9,8 @@ import Testing
 /// What an office runs around the daemon: backups and restores, health checks,
 /// config checks — each used the way an operator would, through the binaries.
 @Suite struct OperationsToolingTests {
-    func run(_ binary: String, _ arguments: [String]) throws -> SoudanctlTests.Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return .init(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ binary: String, _ arguments: [String]) throws -> ProcessRun {
+        try runProcess(binary, arguments)
     }
 
     @Test func aBackupUnderWriteLoadRestoresEveryWriteAcknowledgedBeforeIt() throws {

@@ -8,16 +8,8 @@ import Testing
 /// READY=1 on $NOTIFY_SOCKET.
 @Suite struct SocketActivationTests {
     func listeningSocket(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else { throw TestDaemon.Failure("cannot listen on \(path)") }
+        let fd = try boundUnixSocket(path)
+        guard listen(fd, 64) == 0 else { throw TestDaemon.Failure("cannot listen on \(path)") }
         // Out of the way of 3 and 4, where the child will find them.
         let high = fcntl(fd, F_DUPFD_CLOEXEC, 50)
         close(fd)
@@ -25,16 +17,7 @@ import Testing
     }
 
     func notifySocket(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else { throw TestDaemon.Failure("cannot bind \(path)") }
+        let fd = try boundUnixSocket(path, type: Int32(SOCK_DGRAM.rawValue))
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         return fd

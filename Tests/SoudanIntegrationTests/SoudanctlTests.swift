@@ -5,28 +5,12 @@ import Testing
 
 /// `soudanctl` tested the way staff and scripts use it: by running the binary.
 @Suite struct SoudanctlTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Run = ProcessRun
 
     static var binary: String { URL(fileURLWithPath: TestDaemon.binary).deletingLastPathComponent().appendingPathComponent("soudanctl").path }
 
     func soudanctl(_ arguments: [String], socket: String?) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments + (socket.map { ["--socket", $0] } ?? [])
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        try runProcess(Self.binary, arguments + (socket.map { ["--socket", $0] } ?? []))
     }
 
     @Test func pingAndClockPrintForPeopleAndForScripts() throws {
