@@ -20,6 +20,25 @@ struct LoadPlan: Sendable {
     var stop: Stop
     /// Flows per second in total (open loop), or nil (closed loop).
     var rate: Double?
+    /// Where acknowledged writes are logged (crash tests check each is kept).
+    var ackLog: AckLog?
+}
+
+/// Lines of `kind id` for every write the daemon acknowledged, appended as the
+/// replies arrive (this process is not the one killed, so its buffers survive).
+final class AckLog: Sendable {
+    private let handle: Mutex<FileHandle>
+
+    init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+        self.handle = Mutex(handle)
+    }
+
+    func record(_ kind: String, _ id: String) {
+        handle.withLock { $0.write(Data("\(kind) \(id)\n".utf8)) }
+    }
 }
 
 /// The outcome of a run: counts, errors by code, latency.
@@ -136,7 +155,8 @@ final class LoadRunner: Sendable {
         var result = WorkerResult()
         let runner: FlowRunner
         do {
-            runner = try FlowRunner(scenario: plan.scenario, worker: worker, socket: plan.socket, adminSocket: plan.adminSocket)
+            runner = try FlowRunner(scenario: plan.scenario, worker: worker, socket: plan.socket, adminSocket: plan.adminSocket,
+                                    ackLog: plan.ackLog)
         } catch {
             result.failure = "connect"
             return result

@@ -63,8 +63,10 @@ final class FlowRunner {
     private var flows = 0
     private var random: SystemRandomNumberGenerator = .init()
     private var myConsultations: [String] = []
+    private let ackLog: AckLog?
 
-    init(scenario: Scenario, worker: Int, socket: String, adminSocket: String) throws {
+    init(scenario: Scenario, worker: Int, socket: String, adminSocket: String, ackLog: AckLog? = nil) throws {
+        self.ackLog = ackLog
         self.scenario = scenario
         self.worker = worker
         service = try SoudanConnection(path: socket, timeout: 60)
@@ -102,8 +104,10 @@ final class FlowRunner {
             // Unique per run and per flow: a seeker of an earlier run would be busy or at its limit.
             let seekerNo = String(format: "%05d-%08d", 10000 + Int(getpid()) % 89999, worker * 1_000_000 + flows)
             let name: JSONValue = .string("負荷テスト")
-            _ = try step(service, "seeker.register", ["seeker_no": .string(seekerNo), "name": name, "phone": "03-0000-0000",
-                                                      "my_page": true, "webcam_device": true], intended: firstIntended)
+            if try step(service, "seeker.register", ["seeker_no": .string(seekerNo), "name": name, "phone": "03-0000-0000",
+                                                     "my_page": true, "webcam_device": true], intended: firstIntended).ok {
+                ackLog?.record("seeker", seekerNo)
+            }
             _ = try step(service, "seeker.consent", ["seeker_no": .string(seekerNo), "terms_version": "1", "zoom_terms": true,
                                                      "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true]])
             // Few slots, many seekers: they collide.
@@ -111,8 +115,12 @@ final class FlowRunner {
             let request = try step(service, "booking.request", ["seeker_no": .string(seekerNo), "name": name, "phone": "03-0000-0000",
                                                                 "preferences": [.string(start)], "channel": "web"])
             guard let requestID = request.result["request"]?["request_id"], let admin else { return }
+            ackLog?.record("request", requestID.stringValue ?? "")
             let scheduled = try step(admin, "booking.schedule", ["request_id": requestID, "start": .string(start)])
-            if let id = scheduled.result["consultation"]?["consultation_id"]?.stringValue { myConsultations.append(id) }
+            if let id = scheduled.result["consultation"]?["consultation_id"]?.stringValue {
+                myConsultations.append(id)
+                ackLog?.record("consultation", id)
+            }
             if scheduled.errorCode == "slot_taken" {
                 // As a real client does: the seeker asks for another time later; this request goes.
                 _ = try step(service, "booking.withdraw", ["request_id": requestID])

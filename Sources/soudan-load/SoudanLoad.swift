@@ -25,6 +25,8 @@ struct SoudanLoad: ParsableCommand {
     @Option(help: "Stop after this many flows instead (closed loop).") var requests: Int?
     @Option(help: "Open loop: flows per second, in total.") var rate: Double?
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(name: .customLong("ack-log"), help: "Append every acknowledged write (seeker, request, consultation id) to this file, one per line.")
+    var ackLog: String?
 
     func validate() throws {
         guard connections >= 1, pipeline >= 1 else { throw ValidationError("--connections and --pipeline must be at least 1") }
@@ -36,7 +38,8 @@ struct SoudanLoad: ParsableCommand {
         if scenario == .book || scenario == .mixed { try LoadOffice.prepare(adminSocket: adminSocket) }
         let runner = LoadRunner(plan: LoadPlan(
             socket: socket, adminSocket: adminSocket, scenario: scenario, connections: connections, pipeline: pipeline,
-            stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate))
+            stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate,
+            ackLog: try ackLog.map(AckLog.init(path:))))
         let report = try runner.run(progress: isatty(2) == 1 && !json)
         if json {
             print(JSONWriter.string(.object(report.summary(scenario: scenario.rawValue, connections: connections))))
