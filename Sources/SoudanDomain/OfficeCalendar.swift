@@ -5,7 +5,6 @@ public import SoudanProtocol
 /// national holidays and the year-end closure, 29 December to 3 January.
 public struct OfficeCalendar: Sendable, Equatable {
     public static let slotMinutes = 30
-    public static let slotSeconds: Int64 = 30 * 60
 
     public var hours: WeeklyHours
 

@@ -14,8 +14,6 @@ public enum RequestStatus: String, Sendable, CaseIterable {
     case withdrawn
     case rejected
 
-    public var isOpen: Bool { self == .requested }
-
     public func canMove(to next: RequestStatus) -> Bool {
         self == .requested && next != .requested
     }

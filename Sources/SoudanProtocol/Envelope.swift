@@ -92,6 +92,15 @@ public enum Reply {
         .object(["id": id?.json ?? .null, "ok": false, "error": error.json])
     }
 
+    /// The framed bytes of a reply body (`{"ok", "result"|"error"}`) under `id`,
+    /// with `id` first as people read replies: one pass, no intermediate object.
+    public static func frame(id: RequestID?, body: JSONObject) -> [UInt8] {
+        var object = JSONObject()
+        object.appendUnchecked("id", id?.json ?? .null)
+        for (key, value) in body where key != "id" { object.appendUnchecked(key, value) }
+        return frame(.object(object))
+    }
+
     /// The framed bytes of a reply.
     public static func frame(_ reply: JSONValue) -> [UInt8] {
         var bytes: [UInt8] = [0, 0, 0, 0]

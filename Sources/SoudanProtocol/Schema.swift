@@ -216,7 +216,4 @@ public final class Schema: Sendable {
     private static func describe(_ types: [String]) -> String {
         types.map { t in t == "integer" || t == "array" || t == "object" ? "an \(t)" : "a \(t)" }.joined(separator: " or ")
     }
-
-    /// The names of the top-level properties, in schema order.
-    public var propertyNames: [String] { properties.map(\.0) }
 }

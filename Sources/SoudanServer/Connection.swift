@@ -25,12 +25,6 @@ final class Connection {
 
     func start() { perform(machine.opened()) }
 
-    /// Accepted only to be refused: say why, then close.
-    func refuse(with reply: [UInt8]) {
-        _ = machine.peerClosed()
-        write(reply)
-    }
-
     func deliver(seq: UInt64, bytes: [UInt8]) {
         perform(machine.replyReady(seq: seq, bytes: bytes, now: server.nowMs))
     }

@@ -75,7 +75,6 @@ public struct ConnectionStateMachine: Sendable {
 
     public var requestsInFlight: Int { Int(nextSeq - nextToWrite) }
     public var isClosed: Bool { mode == .closed }
-    public var isFinishing: Bool { mode == .finishing }
     public var reading: Bool { isReading }
 
     /// The connection was accepted: start reading.

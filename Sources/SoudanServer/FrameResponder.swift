@@ -57,7 +57,6 @@ final class LoopInbox: @unchecked Sendable {
     // clears `open` under the same lock before it closes the handle.
     enum Message: Sendable {
         case reply(connectionID: UInt64, seq: UInt64, bytes: [UInt8])
-        case wake
     }
 
     private struct State {

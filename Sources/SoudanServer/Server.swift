@@ -197,8 +197,6 @@ public final class Server {
             switch message {
             case .reply(let connectionID, let seq, let bytes):
                 connections[connectionID]?.deliver(seq: seq, bytes: bytes)
-            case .wake:
-                break
             }
         }
     }

@@ -106,7 +106,7 @@ public final class Dispatcher: Sendable {
         case .write:
             runInWriter(request, operation, caller: caller, reply: reply)
         case .longPoll(let poll):
-            let waitMs = poll.waitMilliseconds(makeContext(request, caller: caller, now: clock.now()))
+            let waitMs = poll.waitMilliseconds(request.args)
             longPoll(request, poll, deadline: .now() + .milliseconds(waitMs), caller: caller, reply: reply)
         }
     }
@@ -276,11 +276,9 @@ public final class Dispatcher: Sendable {
     }
 
     private func send(id: RequestID?, body: JSONObject, op: String?, caller: Caller, reply: @escaping @Sendable ([UInt8]) -> Void) {
-        // `id` first, as people read replies.
-        let ordered: JSONValue = .object(JSONObject([("id", id?.json ?? .null)] + body.members.map { ($0.key, $0.value) }))
         let latency = (DispatchTime.now().uptimeNanoseconds &- caller.receivedAt) / 1000
         stats.recordReply(op: op, code: Self.code(of: body), latencyMicros: latency)
-        reply(Reply.frame(ordered))
+        reply(Reply.frame(id: id, body: body))
     }
 
     private func accessRecord(_ context: RequestContext, op: String?, code: String, caller: Caller) -> AccessRecord {

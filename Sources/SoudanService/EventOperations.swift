@@ -15,7 +15,7 @@ enum EventOperations {
                     return ["events": .array(try EventLog.fetch(after: after, max: max, in: db))]
                 },
                 isEmpty: { $0["events"]?.arrayValue?.isEmpty ?? true },
-                waitMilliseconds: { Int($0.args.int("wait_ms") ?? 0) }))),
+                waitMilliseconds: { Int($0.int("wait_ms") ?? 0) }))),
             Operation("events.ack", sockets: Sockets.both, .write { db, context in
                 let consumer = context.args.text("consumer")
                 let seq = context.args.int("seq") ?? 0

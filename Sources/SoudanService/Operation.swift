@@ -33,7 +33,7 @@ public enum OperationBody: Sendable {
 public struct LongPoll: Sendable {
     public var read: @Sendable (Database, inout RequestContext) throws -> JSONObject
     public var isEmpty: @Sendable (JSONObject) -> Bool
-    public var waitMilliseconds: @Sendable (RequestContext) -> Int
+    public var waitMilliseconds: @Sendable (JSONObject) -> Int
 }
 
 /// One row of the operations table: a name, the sockets it serves, its argument

@@ -13,11 +13,13 @@ struct Scheduler {
 
     /// Counselors whose weekly hours cover the slot and who are not absent that day.
     func working(at start: Instant, in db: Database) throws -> [CounselorSettings] {
+        try CounselorStore.all(in: db).filter { try works($0, at: start, in: db) }
+    }
+
+    func works(_ counselor: CounselorSettings, at start: Instant, in db: Database) throws -> Bool {
         let (date, minute, _) = OfficeCalendar.local(start)
-        let absent = try CounselorStore.absences(from: date, to: date, in: db)
-        return try CounselorStore.all(in: db).filter { counselor in
-            counselor.weekly.covers(weekday: date.weekday, slotStartMinute: minute) && absent[counselor.counselorID] == nil
-        }
+        guard counselor.weekly.covers(weekday: date.weekday, slotStartMinute: minute) else { return false }
+        return try CounselorStore.absences(from: date, to: date, in: db)[counselor.counselorID] == nil
     }
 
     /// The counselor for a slot: the one asked for, if it works then and is free;
@@ -28,7 +30,7 @@ struct Scheduler {
             guard let counselor = try CounselorStore.fetch(requested, in: db) else {
                 throw WireError.notFound(field: "counselor_id", "no counselor \(requested)")
             }
-            guard try working(at: start, in: db).contains(where: { $0.counselorID == requested }),
+            guard try works(counselor, at: start, in: db),
                 try !ConsultationStore.counselorBooked(requested, at: start, excluding: moving, in: db)
             else { throw WireError(.slotTaken, "counselor \(requested) is not free at \(WireTime.format(start))") }
             return counselor
