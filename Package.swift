@@ -103,6 +103,16 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // libFuzzer target over frames → envelope → arguments → dispatch → store
+        // (scripts/fuzz); an ordinary build replays a corpus instead.
+        .executableTarget(
+            name: "soudan-fuzz",
+            dependencies: [
+                "SoudanService", "SoudanStore", "SoudanDomain", "SoudanProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         .testTarget(name: "SoudanProtocolTests", dependencies: ["SoudanProtocol"], swiftSettings: strict),
         .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain"], swiftSettings: strict),
         .testTarget(

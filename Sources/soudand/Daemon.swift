@@ -27,35 +27,13 @@ final class Daemon {
         self.clock = clock
         self.logger = logger
         lock = try DatabaseLock(databasePath: paths.database)
-        pool = try Store.open(path: paths.database, durability: durability, now: clock.now())
-        let stats = Stats()
-        let events = EventSignal()
-        let maintenance = Maintenance()
-        var hooks = SingleWriter.Hooks()
-        let pool = self.pool
-        hooks.afterBatch = { report in
-            stats.recordBatch(jobs: report.jobs, committed: report.committed)
-            if report.committed { events.notify() }
-            if maintenance.takeCheckpointRequest() {
-                try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
-            }
-        }
-        let housekeeping = Housekeeping(clock: clock, office: settings.office)
-        hooks.beforeBatch = { db in try housekeeping.run(db) }
-        writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
-        try writer.sync { db in
-            try db.inTransaction {
-                try CounselorStore.seed(configured: settings.counselors, demo: DemoOffice.counselors, in: db)
-                return .commit
-            }
-        }
         let counters = self.counters
-        let environment = ServiceEnvironment(
-            clock: clock, stats: stats, office: settings.office, events: events, maintenance: maintenance,
+        let service = try Service.open(
+            databasePath: paths.database, durability: durability, settings: settings, clock: clock, logger: logger,
             connectionStats: { counters.snapshot })
-        dispatcher = Dispatcher(
-            operations: Operations.all(environment), pool: pool, writer: writer, clock: clock, stats: stats, events: events,
-            logger: logger)
+        pool = service.pool
+        writer = service.writer
+        dispatcher = service.dispatcher
     }
 
     /// Starts the loop thread, waits until both sockets accept (or binding fails),

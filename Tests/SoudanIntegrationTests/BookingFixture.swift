@@ -13,7 +13,12 @@ struct Booking {
     let service: SoudanConnection
 
     init(config: String? = nil, clock: String = Booking.monday) throws {
-        daemon = try TestDaemon(config: config, clock: clock)
+        try self.init(daemon: TestDaemon(config: config, clock: clock))
+    }
+
+    /// Around a daemon started some other way (its data dir on a small disk, say).
+    init(daemon: TestDaemon) throws {
+        self.daemon = daemon
         admin = try daemon.connect(.admin)
         service = try daemon.connect(.service)
     }

@@ -23,6 +23,8 @@ final class TestDaemon: @unchecked Sendable {
     private var readySignal = DispatchSemaphore(value: 0)
     private var exited = DispatchSemaphore(value: 0)
     private var outputClosed = DispatchSemaphore(value: 0)
+    /// RLIMIT_NOFILE for the daemon, set by a shell before it execs soudand.
+    private let fileLimit: Int?
 
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["SOUDAND_BIN"] { return path }
@@ -40,8 +42,10 @@ final class TestDaemon: @unchecked Sendable {
     }
 
     /// Starts a daemon and waits until it is ready (or has exited).
-    init(config: String? = nil, clock: String = TestDaemon.defaultClock, dataDir: String? = nil, arguments: [String] = [], waitForReady: Bool = true) throws {
+    init(config: String? = nil, clock: String = TestDaemon.defaultClock, dataDir: String? = nil, arguments: [String] = [],
+         fileLimit: Int? = nil, waitForReady: Bool = true) throws {
         ownsDirectory = dataDir == nil
+        self.fileLimit = fileLimit
         self.dataDir = dataDir ?? Self.makeTemporaryDirectory()
         process = Process()
         try launch(config: config, clock: clock, arguments: arguments, waitForReady: waitForReady)
@@ -59,8 +63,13 @@ final class TestDaemon: @unchecked Sendable {
         outputClosed = DispatchSemaphore(value: 0)
         let outputClosed = self.outputClosed
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = args
+        if let fileLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", Self.binary] + args
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = args
+        }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe

@@ -1,0 +1,55 @@
+public import GRDB
+public import SoudanProtocol
+public import Logging
+public import SoudanDomain
+public import SoudanStore
+
+/// The daemon without its sockets: the database, its single writer (the time
+/// rules run before every batch), the counselors seeded, and the dispatcher over
+/// every operation.
+///
+/// soudand puts the libuv server in front of it; the fuzz target feeds it frames
+/// directly, so both exercise the same wiring.
+public struct Service: Sendable {
+    public let pool: DatabasePool
+    public let writer: SingleWriter
+    public let dispatcher: Dispatcher
+    public let stats: Stats
+
+    /// - Parameter operations: a last look at the operation table before the
+    ///   dispatcher is built (the fuzz target drops the ones that touch files).
+    public static func open(
+        databasePath: String, durability: Durability, settings: DaemonConfig, clock: OfficeClock, logger: Logger,
+        connectionStats: @escaping @Sendable () -> JSONObject = { [:] },
+        operations: ([Operation]) -> [Operation] = { $0 }
+    ) throws -> Service {
+        let pool = try Store.open(path: databasePath, durability: durability, now: clock.now())
+        let stats = Stats()
+        let events = EventSignal()
+        let maintenance = Maintenance()
+        var hooks = SingleWriter.Hooks()
+        hooks.afterBatch = { report in
+            stats.recordBatch(jobs: report.jobs, committed: report.committed)
+            if report.committed { events.notify() }
+            if maintenance.takeCheckpointRequest() {
+                try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            }
+        }
+        let housekeeping = Housekeeping(clock: clock, office: settings.office)
+        hooks.beforeBatch = { db in try housekeeping.run(db) }
+        let writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
+        try writer.sync { db in
+            try db.inTransaction {
+                try CounselorStore.seed(configured: settings.counselors, demo: DemoOffice.counselors, in: db)
+                return .commit
+            }
+        }
+        let environment = ServiceEnvironment(
+            clock: clock, stats: stats, office: settings.office, events: events, maintenance: maintenance,
+            connectionStats: connectionStats)
+        let dispatcher = Dispatcher(
+            operations: operations(Operations.all(environment)), pool: pool, writer: writer, clock: clock, stats: stats,
+            events: events, logger: logger)
+        return Service(pool: pool, writer: writer, dispatcher: dispatcher, stats: stats)
+    }
+}
