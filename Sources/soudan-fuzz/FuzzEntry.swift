@@ -41,7 +41,7 @@ enum CorpusReplay {
             return [path]
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.sorted().filter { !$0.hasPrefix(".") }.map { path + "/" + $0 }
+        return names.sorted().filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.map { path + "/" + $0 }
     }
 }
 #endif

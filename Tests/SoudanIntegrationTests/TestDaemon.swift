@@ -25,6 +25,8 @@ final class TestDaemon: @unchecked Sendable {
     private var outputClosed = DispatchSemaphore(value: 0)
     /// RLIMIT_NOFILE for the daemon, set by a shell before it execs soudand.
     private let fileLimit: Int?
+    /// Added to the daemon's environment (libfaketime's variables, say).
+    private let environment: [String: String]
 
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["SOUDAND_BIN"] { return path }
@@ -33,6 +35,15 @@ final class TestDaemon: @unchecked Sendable {
             .deletingLastPathComponent()
         return bundleDir.appendingPathComponent("soudand").path
     }
+
+    /// Runs its arguments as a child, forwards SIGTERM/SIGINT, exits with its status.
+    static let signalForwarder = """
+        import signal, subprocess, sys
+        child = subprocess.Popen(sys.argv[1:])
+        for s in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(s, lambda n, f: child.send_signal(n))
+        sys.exit(child.wait())
+        """
 
     static func makeTemporaryDirectory() -> String {
         // Short: socket paths must stay under 108 bytes.
@@ -43,9 +54,10 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Starts a daemon and waits until it is ready (or has exited).
     init(config: String? = nil, clock: String = TestDaemon.defaultClock, dataDir: String? = nil, arguments: [String] = [],
-         fileLimit: Int? = nil, waitForReady: Bool = true) throws {
+         fileLimit: Int? = nil, environment: [String: String] = [:], waitForReady: Bool = true) throws {
         ownsDirectory = dataDir == nil
         self.fileLimit = fileLimit
+        self.environment = environment
         self.dataDir = dataDir ?? Self.makeTemporaryDirectory()
         process = Process()
         try launch(config: config, clock: clock, arguments: arguments, waitForReady: waitForReady)
@@ -63,9 +75,18 @@ final class TestDaemon: @unchecked Sendable {
         outputClosed = DispatchSemaphore(value: 0)
         let outputClosed = self.outputClosed
         let process = Process()
-        if let fileLimit {
+        if fileLimit != nil || !environment.isEmpty {
+            // A shell sets the limit and the environment, then execs soudand.
+            let limit = fileLimit.map { "ulimit -n \($0) && " } ?? ""
+            let exports = environment.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", Self.binary] + args
+            // With LD_PRELOAD=libfaketime, a Swift program exec'd straight from a
+            // process without it sees no arguments (CommandLine.arguments is empty);
+            // started by a parent that has it loaded, it sees them. A small python
+            // parent, which passes SIGTERM and SIGINT on and exits with the
+            // daemon's status, is that parent.
+            let parent = environment["LD_PRELOAD"] != nil ? "python3 -c '\(Self.signalForwarder)' " : ""
+            process.arguments = ["-c", "\(limit)exec env \(exports) \(parent)\"$0\" \"$@\"", Self.binary] + args
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = args

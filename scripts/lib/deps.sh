@@ -7,6 +7,9 @@ soudan_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Debian packages: libuv and SQLite through system-library targets, pkg-config to
 # find libuv, python3 for scripts/soudan_client.py and the example notifier.
 SOUDAN_APT_PACKAGES=(libuv1-dev libsqlite3-dev pkg-config python3)
+# What only the tests need: libfaketime steps the daemon's wall clock backwards
+# (ClockStepTests).
+SOUDAN_TEST_APT_PACKAGES=(faketime)
 
 soudan_missing_packages() {
   local missing=()
@@ -41,4 +44,9 @@ soudan_ensure_swift() {
 soudan_ensure_deps() {
   soudan_ensure_swift
   soudan_ensure_packages "${SOUDAN_APT_PACKAGES[@]}"
+}
+
+soudan_ensure_test_deps() {
+  soudan_ensure_deps
+  soudan_ensure_packages "${SOUDAN_TEST_APT_PACKAGES[@]}"
 }
