@@ -19,6 +19,7 @@ public final class Dispatcher: Sendable {
     let stats: Stats
     let events: EventSignal
     let logger: Logger
+    private let pendingAccess: PendingAccessRecords
     private let readQueue = DispatchQueue(label: "soudan.readers", qos: .userInitiated, attributes: .concurrent)
 
     public init(
@@ -33,6 +34,7 @@ public final class Dispatcher: Sendable {
         self.operations = table
         self.pool = pool
         self.writer = writer
+        self.pendingAccess = PendingAccessRecords(writer: writer)
         self.clock = clock
         self.stats = stats
         self.events = events
@@ -268,10 +270,7 @@ public final class Dispatcher: Sendable {
         let access = accessRecord(context, op: op, code: Self.code(of: body), caller: caller)
         // Reads and refusals do not wait for their access record to commit: it joins
         // the writer's next batch.
-        writer.submit(WriteJob(run: { db in
-            try AccessLog.append(access, in: db)
-            return .null
-        }))
+        pendingAccess.add(access)
         send(id: id, body: body, op: op, caller: caller, reply: reply)
     }
 

@@ -55,23 +55,33 @@ public enum AccessLog {
     /// Appends one row. Runs on the writer, inside its batch: never a transaction
     /// of its own per request.
     public static func append(_ record: AccessRecord, in db: Database) throws {
-        let previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1")) ?? genesis
-        let deviceHash = record.device.map { hexDigest(Data($0.id.utf8)) }
-        let row = ChainedFields(
-            at: record.at.seconds, socket: record.socket.rawValue, uid: Int64(record.uid), pid: Int64(record.pid),
-            op: record.op, code: record.code, latencyMicros: record.latencyMicros, seekerNo: record.seekerNo,
-            deviceIdHash: deviceHash, deviceOS: record.device?.os, deviceApp: record.device?.app,
-            legalBasis: record.legalBasis, requestedBy: record.requestedBy)
-        let hash = row.hash(previous: previous)
-        try db.cachedStatement(sql: """
+        try append(contentsOf: CollectionOfOne(record), in: db)
+    }
+
+    /// Appends rows in order, reading the chain's head once for all of them.
+    public static func append(contentsOf records: some Collection<AccessRecord>, in db: Database) throws {
+        guard !records.isEmpty else { return }
+        var previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1")) ?? genesis
+        let insert = try db.cachedStatement(sql: """
             INSERT INTO access_log(at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash,
                                    device_os, device_app, legal_basis, requested_by, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
+            """)
+        for record in records {
+            let deviceHash = record.device.map { hexDigest(Data($0.id.utf8)) }
+            let row = ChainedFields(
+                at: record.at.seconds, socket: record.socket.rawValue, uid: Int64(record.uid), pid: Int64(record.pid),
+                op: record.op, code: record.code, latencyMicros: record.latencyMicros, seekerNo: record.seekerNo,
+                deviceIdHash: deviceHash, deviceOS: record.device?.os, deviceApp: record.device?.app,
+                legalBasis: record.legalBasis, requestedBy: record.requestedBy)
+            let hash = row.hash(previous: previous)
+            try insert.execute(arguments: [
                 row.at, row.socket, row.uid, row.pid, row.op, row.code, row.latencyMicros, row.seekerNo,
                 record.device?.id, deviceHash, row.deviceOS, row.deviceApp, row.legalBasis, row.requestedBy,
                 previous, hash,
             ])
+            previous = hash
+        }
     }
 
     public struct Verification: Sendable, Equatable {

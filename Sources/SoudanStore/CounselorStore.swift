@@ -1,6 +1,7 @@
 public import GRDB
 public import SoudanDomain
 public import SoudanProtocol
+import Synchronization
 
 public enum CounselorStore {
     public static func all(in db: Database) throws -> [CounselorSettings] {
@@ -57,10 +58,24 @@ public enum CounselorStore {
         if !seeded { try db.run(sql: "INSERT INTO meta(key, value) VALUES ('counselors_seeded', '1')") }
     }
 
-    private static func settings(_ row: Row) -> CounselorSettings {
-        let weeklyText: String = row["weekly"]
-        let weekly = (try? JSONParser.parse(Array(weeklyText.utf8))).flatMap(\.objectValue).flatMap { try? WeeklyHours.parse($0) }
+    /// Weekly hours by their stored text: slot searches read every counselor for
+    /// each request, and their hours change only when staff change them, so each
+    /// text is parsed once. Bounded, in case hours churn.
+    private static let parsedHours = Mutex<[String: WeeklyHours]>([:])
+
+    private static func weeklyHours(_ text: String) -> WeeklyHours {
+        if let known = parsedHours.withLock({ $0[text] }) { return known }
+        let weekly = (try? JSONParser.parse(Array(text.utf8))).flatMap(\.objectValue).flatMap { try? WeeklyHours.parse($0) }
             ?? WeeklyHours()
+        parsedHours.withLock { cache in
+            if cache.count >= 1024 { cache.removeAll() }
+            cache[text] = weekly
+        }
+        return weekly
+    }
+
+    private static func settings(_ row: Row) -> CounselorSettings {
+        let weekly = weeklyHours(row["weekly"])
         return CounselorSettings(
             counselorID: row["counselor_id"], name: row["name"],
             meeting: .init(joinURL: row["join_url"], meetingID: row["meeting_id"], passcode: row["passcode"]), weekly: weekly)
