@@ -13,7 +13,11 @@ struct Scheduler {
 
     /// Counselors whose weekly hours cover the slot and who are not absent that day.
     func working(at start: Instant, in db: Database) throws -> [CounselorSettings] {
-        try CounselorStore.all(in: db).filter { try works($0, at: start, in: db) }
+        let (date, minute, _) = OfficeCalendar.local(start)
+        let absent = try CounselorStore.absences(from: date, to: date, in: db)  // once for all of them
+        return try CounselorStore.all(in: db).filter {
+            $0.weekly.covers(weekday: date.weekday, slotStartMinute: minute) && absent[$0.counselorID] == nil
+        }
     }
 
     func works(_ counselor: CounselorSettings, at start: Instant, in db: Database) throws -> Bool {
@@ -37,10 +41,10 @@ struct Scheduler {
         }
         let day = OfficeCalendar.local(start).date
         let dayStart = OfficeCalendar.startOfDay(day)
+        let loads = try ConsultationStore.loads(from: dayStart, to: dayStart.adding(seconds: 86400), slot: start, excluding: moving, in: db)
         var best: (load: Int, counselor: CounselorSettings)?
-        for counselor in try working(at: start, in: db)
-        where try !ConsultationStore.counselorBooked(counselor.counselorID, at: start, excluding: moving, in: db) {
-            let load = try ConsultationStore.liveCount(counselor.counselorID, from: dayStart, to: dayStart.adding(seconds: 86400), in: db)
+        for counselor in try working(at: start, in: db) where loads[counselor.counselorID]?.bookedAtSlot != true {
+            let load = loads[counselor.counselorID]?.live ?? 0
             if best == nil || load < best!.load { best = (load, counselor) }  // `all` is sorted by id: ties keep the first
         }
         guard let best else { throw WireError(.slotTaken, "no counselor is free at \(WireTime.format(start))") }

@@ -144,12 +144,21 @@ public enum ConsultationStore {
             """), arguments: [seekerNo, start.seconds, excluding]) ?? false
     }
 
-    /// Live consultations of a counselor between two instants (a day's load).
-    public static func liveCount(_ counselorID: String, from: Instant, to: Instant, in db: Database) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT COUNT(*) FROM consultation WHERE counselor_id = ? AND start >= ? AND start < ?
-                AND status IN ('scheduled', 'in_progress')
-            """), arguments: [counselorID, from.seconds, to.seconds]) ?? 0
+    /// Each counselor's day in one query, for picking the least loaded free one:
+    /// live consultations between two instants, and whether one of them (other
+    /// than `excluding`) is at `slot`. Counselors with none are absent.
+    public static func loads(from: Instant, to: Instant, slot: Instant, excluding: String? = nil, in db: Database) throws
+        -> [String: (live: Int, bookedAtSlot: Bool)]
+    {
+        var loads: [String: (live: Int, bookedAtSlot: Bool)] = [:]
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT counselor_id, COUNT(*), MAX(start = ? AND consultation_id IS NOT ?) FROM consultation
+            WHERE start >= ? AND start < ? AND status IN ('scheduled', 'in_progress') GROUP BY counselor_id
+            """), arguments: [slot.seconds, excluding, from.seconds, to.seconds])
+        while let row = try rows.next() {
+            loads[row[0]] = (live: row[1], bookedAtSlot: row[2])
+        }
+        return loads
     }
 
     /// Counselors holding a live consultation in each slot between two instants.
