@@ -39,6 +39,8 @@ let package = Package(
         // C edges
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .target(name: "CSoudanShim"),
+        // A pthread-backed lock that ThreadSanitizer understands (see LockedValue).
+        .target(name: "SoudanSync", swiftSettings: strict),
 
         // Embeds protocol/*.json into SoudanProtocol at build time: one source of truth.
         .executableTarget(name: "SchemaEmbedder", swiftSettings: strict),
@@ -48,11 +50,11 @@ let package = Package(
             name: "SoudanProtocol",
             swiftSettings: strict,
             plugins: ["EmbedProtocolSchemas"]),
-        .target(name: "SoudanDomain", dependencies: ["SoudanProtocol"], swiftSettings: strict),
+        .target(name: "SoudanDomain", dependencies: ["SoudanProtocol", "SoudanSync"], swiftSettings: strict),
         .target(
             name: "SoudanStore",
             dependencies: [
-                "SoudanProtocol", "SoudanDomain",
+                "SoudanProtocol", "SoudanDomain", "SoudanSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,7 +63,7 @@ let package = Package(
         .target(
             name: "SoudanService",
             dependencies: [
-                "SoudanProtocol", "SoudanDomain", "SoudanStore",
+                "SoudanProtocol", "SoudanDomain", "SoudanStore", "SoudanSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -73,7 +75,7 @@ let package = Package(
         .target(
             name: "SoudanServer",
             dependencies: [
-                "CLibUV", "CSoudanShim", "SoudanProtocol",
+                "CLibUV", "CSoudanShim", "SoudanProtocol", "SoudanSync",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -82,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "soudand",
             dependencies: [
-                "SoudanServer", "SoudanService", "SoudanStore", "SoudanDomain", "SoudanProtocol", "CSoudanShim",
+                "SoudanServer", "SoudanService", "SoudanStore", "SoudanDomain", "SoudanProtocol", "SoudanSync", "CSoudanShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -97,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "soudan-load",
             dependencies: [
-                "SoudanClient", "SoudanProtocol",
+                "SoudanClient", "SoudanProtocol", "SoudanSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -117,14 +119,14 @@ let package = Package(
         .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain"], swiftSettings: strict),
         .testTarget(
             name: "SoudanStoreTests",
-            dependencies: ["SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol",
+            dependencies: ["SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol", "SoudanSync",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(name: "SoudanServerTests", dependencies: ["SoudanServer", "SoudanProtocol"], swiftSettings: strict),
         .testTarget(
             name: "SoudanIntegrationTests",
             dependencies: [
-                "SoudanClient", "SoudanProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+                "SoudanClient", "SoudanProtocol", "SoudanSync", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict),

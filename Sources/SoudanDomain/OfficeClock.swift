@@ -1,6 +1,6 @@
 public import SoudanProtocol
 import Foundation
-import Synchronization
+import SoudanSync
 
 /// The daemon's one source of "now" for every rule, access record, idempotency
 /// age and event time.
@@ -20,7 +20,7 @@ public final class OfficeClock: Sendable {
     }
 
     public let mode: Mode
-    private let manualNow: Mutex<Instant>
+    private let manualNow: LockedValue<Instant>
 
     public static func system() -> OfficeClock { OfficeClock(mode: .system, start: Instant(seconds: 0)) }
 
@@ -28,7 +28,7 @@ public final class OfficeClock: Sendable {
 
     private init(mode: Mode, start: Instant) {
         self.mode = mode
-        self.manualNow = Mutex(start)
+        self.manualNow = LockedValue(start)
     }
 
     public func now() -> Instant {

@@ -1,6 +1,6 @@
 public import SoudanProtocol
 import CLibUV
-import Synchronization
+import SoudanSync
 
 /// Who is on the other end of a connection, as the kernel says (SO_PEERCRED).
 public struct PeerInfo: Sendable, Equatable {
@@ -64,7 +64,7 @@ final class LoopInbox: @unchecked Sendable {
         var open = true
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     private let async: UnsafeMutablePointer<uv_async_t>
 
     init(async: UnsafeMutablePointer<uv_async_t>) {

@@ -1,5 +1,5 @@
 public import Dispatch
-import Synchronization
+import SoudanSync
 
 /// Wakes `events.fetch` calls that wait for new events, without a thread or a
 /// connection held while they wait.
@@ -18,7 +18,7 @@ public final class EventSignal: Sendable {
         var stopped = false
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     public init() {}
 

@@ -1,7 +1,7 @@
 public import GRDB
 public import SoudanDomain
 import SoudanStore
-import Synchronization
+import SoudanSync
 
 /// Work the writer does on its own at the start of every batch: the time rules
 /// (so every write sees no-shows already applied), and, at most once a minute of
@@ -9,7 +9,7 @@ import Synchronization
 public final class Housekeeping: Sendable {
     private let clock: OfficeClock
     private let office: OfficeSettings
-    private let lastExpiry = Mutex<Int64?>(nil)
+    private let lastExpiry = LockedValue<Int64?>(nil)
 
     public init(clock: OfficeClock, office: OfficeSettings) {
         self.clock = clock

@@ -1,4 +1,4 @@
-import Synchronization
+import SoudanSync
 import SoudanStore
 
 /// Access records of requests that do not write (pings, reads, refusals), on
@@ -11,7 +11,7 @@ import SoudanStore
 /// A crash can lose the records not yet committed, as it could before: a read's
 /// reply never waited for its access record.
 final class PendingAccessRecords: Sendable {
-    private let records = Mutex<[AccessRecord]>([])
+    private let records = LockedValue<[AccessRecord]>([])
     private let writer: SingleWriter
 
     init(writer: SingleWriter) {

@@ -1,7 +1,7 @@
 import CoreMetrics
 import Prometheus
 public import SoudanProtocol
-import Synchronization
+import SoudanSync
 
 /// The daemon's figures in swift-metrics, exported in Prometheus text by
 /// `sys.metrics`.
@@ -11,10 +11,10 @@ import Synchronization
 public final class ServiceMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let counters = LockedValue<[String: CoreMetrics.Counter]>([:])
+    private let timers = LockedValue<[String: CoreMetrics.Timer]>([:])
     private let batchSize: CoreMetrics.Recorder
-    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let gauges = LockedValue<[String: CoreMetrics.Gauge]>([:])
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -70,7 +70,7 @@ public final class ServiceMetrics: Sendable {
     /// One handle per label and dimensions, made once: the registry lookup behind
     /// a swift-metrics constructor is not free, and replies come in by the thousand.
     private func handle<Handle: Sendable>(
-        in cache: borrowing Mutex<[String: Handle]>, _ label: String, _ dimensions: [(String, String)], make: () -> Handle
+        in cache: LockedValue<[String: Handle]>, _ label: String, _ dimensions: [(String, String)], make: () -> Handle
     ) -> Handle {
         let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
         return cache.withLock { handles in

@@ -1,6 +1,6 @@
 import Histogram
 public import SoudanProtocol
-import Synchronization
+import SoudanSync
 import Foundation
 
 /// Request, error, commit and latency figures for `sys.stats`.
@@ -16,7 +16,7 @@ public final class Stats: Sendable {
         var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     private let started = Date()
     /// The same figures in swift-metrics, for `sys.metrics`.
     public let metrics = ServiceMetrics()

@@ -1,7 +1,7 @@
 public import GRDB
 public import SoudanDomain
 public import SoudanProtocol
-import Synchronization
+import SoudanSync
 
 public enum CounselorStore {
     public static func all(in db: Database) throws -> [CounselorSettings] {
@@ -61,7 +61,7 @@ public enum CounselorStore {
     /// Weekly hours by their stored text: slot searches read every counselor for
     /// each request, and their hours change only when staff change them, so each
     /// text is parsed once. Bounded, in case hours churn.
-    private static let parsedHours = Mutex<[String: WeeklyHours]>([:])
+    private static let parsedHours = LockedValue<[String: WeeklyHours]>([:])
 
     private static func weeklyHours(_ text: String) -> WeeklyHours {
         if let known = parsedHours.withLock({ $0[text] }) { return known }

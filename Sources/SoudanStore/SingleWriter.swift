@@ -2,6 +2,7 @@ public import GRDB
 public import SoudanProtocol
 import Dispatch
 public import Logging
+import SoudanSync
 import Synchronization
 
 /// A unit of work for the writer: `run` executes inside the batch transaction, in a
@@ -48,7 +49,7 @@ public final class SingleWriter: Sendable {
 
     private let pool: DatabasePool
     private let queue = DispatchQueue(label: "soudan.writer", qos: .userInitiated)
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     private let logger: Logger
     private let hooks: Hooks
 

@@ -3,6 +3,7 @@ import Foundation
 import Histogram
 import SoudanClient
 import SoudanProtocol
+import SoudanSync
 import Synchronization
 
 /// What to send, how hard, and for how long.
@@ -27,13 +28,13 @@ struct LoadPlan: Sendable {
 /// Lines of `kind id` for every write the daemon acknowledged, appended as the
 /// replies arrive (this process is not the one killed, so its buffers survive).
 final class AckLog: Sendable {
-    private let handle: Mutex<FileHandle>
+    private let handle: LockedValue<FileHandle>
 
     init(path: String) throws {
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         handle.seekToEndOfFile()
-        self.handle = Mutex(handle)
+        self.handle = LockedValue(handle)
     }
 
     func record(_ kind: String, _ id: String) {
@@ -91,7 +92,7 @@ final class LoadRunner: Sendable {
     }
 
     func run(progress: Bool) throws -> LoadReport {
-        let results = Mutex<[WorkerResult]>([])
+        let results = LockedValue<[WorkerResult]>([])
         let group = DispatchGroup()
         let start = DispatchTime.now().uptimeNanoseconds
         let deadline: UInt64? = if case .afterSeconds(let s) = plan.stop { start + UInt64(s * 1e9) } else { nil }

@@ -6,7 +6,7 @@ import SoudanProtocol
 import SoudanServer
 import SoudanService
 import SoudanStore
-import Synchronization
+import SoudanSync
 
 /// The daemon's parts, wired: store, writer, dispatcher, and the server on its
 /// own loop thread.
@@ -52,7 +52,7 @@ final class Daemon {
         configuration.inheritedAdminFD = inherited.admin
         let serverConfiguration = configuration
         let responder = DaemonResponder(dispatcher: dispatcher)
-        let startResult = Mutex<(any Error)?>(nil)
+        let startResult = LockedValue<(any Error)?>(nil)
         let started = DispatchSemaphore(value: 0)
         let stopped = DispatchSemaphore(value: 0)
         let counters = self.counters

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import SoudanClient
 import SoudanProtocol
+import SoudanSync
 import Synchronization
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
 
     @Test func aBackupUnderWriteLoadRestoresEveryWriteAcknowledgedBeforeIt() throws {
         let daemon = try TestDaemon()
-        let acknowledged = Mutex<[String]>([])
+        let acknowledged = LockedValue<[String]>([])
         let stop = Atomic<Bool>(false)
         let writerDone = DispatchSemaphore(value: 0)
         let connection = UncheckedBox(try daemon.connect(.admin))

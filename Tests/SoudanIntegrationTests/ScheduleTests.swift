@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import SoudanClient
 import SoudanProtocol
-import Synchronization
+import SoudanSync
 import Testing
 
 @Suite struct ScheduleTests {
@@ -105,7 +105,7 @@ import Testing
             try b.ready(n)
             requests.append(try b.requestID(n, [tuesday10]))
         }
-        let codes = Mutex<[String]>([])
+        let codes = LockedValue<[String]>([])
         let connections = try (0..<32).map { _ in try b.daemon.connect(.admin) }
         let ready = DispatchGroup()
         let go = DispatchSemaphore(value: 0)

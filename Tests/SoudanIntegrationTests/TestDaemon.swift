@@ -1,6 +1,7 @@
 import Foundation
 import SoudanClient
 import SoudanProtocol
+import SoudanSync
 import Synchronization
 import Testing
 
@@ -36,10 +37,12 @@ final class TestDaemon: @unchecked Sendable {
         return bundleDir.appendingPathComponent("soudand").path
     }
 
-    /// Runs its arguments as a child, forwards SIGTERM/SIGINT, exits with its status.
+    /// Runs its arguments as a child, forwards SIGTERM/SIGINT, exits with its
+    /// status; the child is killed with it if it is killed (the tests' SIGKILL).
     static let signalForwarder = """
-        import signal, subprocess, sys
-        child = subprocess.Popen(sys.argv[1:])
+        import ctypes, signal, subprocess, sys
+        die_with_parent = lambda: ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        child = subprocess.Popen(sys.argv[1:], preexec_fn=die_with_parent)
         for s in (signal.SIGTERM, signal.SIGINT):
             signal.signal(s, lambda n, f: child.send_signal(n))
         sys.exit(child.wait())
@@ -178,5 +181,5 @@ extension ClientReply {
 
 /// The daemon's combined output, appended from the pipe's reader.
 final class OutputBuffer: Sendable {
-    let text = Mutex("")
+    let text = LockedValue("")
 }

@@ -1,6 +1,6 @@
 import Dispatch
 import GRDB
-import Synchronization
+import SoudanSync
 import Testing
 import SoudanProtocol
 @testable import SoudanStore
@@ -11,7 +11,7 @@ import SoudanProtocol
     @Test func sharesOneCommitAmongEverythingQueuedMeanwhile() throws {
         let store = try TemporaryStore()
         try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
-        let batches = Mutex<[Int]>([])
+        let batches = LockedValue<[Int]>([])
         var hooks = SingleWriter.Hooks()
         hooks.afterBatch = { report in batches.withLock { $0.append(report.jobs) } }
         let writer = store.writer(hooks: hooks)
@@ -40,7 +40,7 @@ import SoudanProtocol
         let writer = store.writer()
         let gate = DispatchSemaphore(value: 0)
         writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
-        let results = Mutex<[Int: Bool]>([:])
+        let results = LockedValue<[Int: Bool]>([:])
         let done = DispatchGroup()
         for value in 0..<3 {
             done.enter()
@@ -64,7 +64,7 @@ import SoudanProtocol
         try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
         let writer = store.writer()
         let pool = store.pool
-        let seen = Mutex<Int?>(nil)
+        let seen = LockedValue<Int?>(nil)
         let done = DispatchSemaphore(value: 0)
         writer.submit(WriteJob(run: { db in
             try db.execute(sql: "INSERT INTO t VALUES (1)")
