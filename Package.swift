@@ -9,6 +9,15 @@
 //   SoudanClient    a small blocking client for soudanctl, soudan-load and the tests
 //   soudand / soudanctl / soudan-load   thin executables
 import PackageDescription
+import Foundation
+
+/// scripts/fuzz sets SOUDAN_FUZZ=1: the fuzz target then links libFuzzer (which
+/// brings `main`) and compiles with -DFUZZING; every other target gets coverage
+/// and ASan from the script's -Xswiftc flags, without libFuzzer's `main`, which
+/// would clash with the build tools' own.
+let fuzzing = ProcessInfo.processInfo.environment["SOUDAN_FUZZ"] == "1"
+let fuzzSwiftSettings: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"]), .define("FUZZING")] : []
+let fuzzLinkerSettings: [LinkerSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
 
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -110,10 +119,11 @@ let package = Package(
         .executableTarget(
             name: "soudan-fuzz",
             dependencies: [
-                "SoudanService", "SoudanStore", "SoudanDomain", "SoudanProtocol",
+                "SoudanService", "SoudanStore", "SoudanDomain", "SoudanProtocol", "CSoudanShim",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict),
+            swiftSettings: strict + fuzzSwiftSettings,
+            linkerSettings: fuzzLinkerSettings),
 
         .testTarget(name: "SoudanProtocolTests", dependencies: ["SoudanProtocol"], swiftSettings: strict),
         .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import CSoudanShim
 import Foundation
 
 /// libFuzzer's entry point. Built with `-sanitize=fuzzer -DFUZZING`
@@ -8,7 +9,16 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-#if !FUZZING
+#if FUZZING
+/// SwiftPM links an executable's entry point under the name `soudan_fuzz_main`;
+/// here it hands over to libFuzzer's driver, which reads libFuzzer's flags.
+@_cdecl("soudan_fuzz_main")
+func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+}
+#else
 /// Without libFuzzer (an ordinary build): replays files or directories of
 /// inputs through the same harness, which is how `scripts/test` keeps the seed
 /// corpus and every past finding passing.
