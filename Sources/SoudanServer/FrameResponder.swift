@@ -1,5 +1,8 @@
 public import SoudanProtocol
 import CLibUV
+#if canImport(Glibc)
+import Glibc
+#endif
 import SoudanSync
 
 /// Who is on the other end of a connection, as the kernel says (SO_PEERCRED).
@@ -66,17 +69,24 @@ final class LoopInbox: @unchecked Sendable {
 
     private let state = LockedValue(State())
     private let async: UnsafeMutablePointer<uv_async_t>
+    /// The loop thread, which creates the inbox.
+    private let loopThread = pthread_self()
 
+    /// On the loop thread.
     init(async: UnsafeMutablePointer<uv_async_t>) {
         self.async = async
     }
 
     func post(_ message: Message) {
+        // A reply made on the loop thread itself (a ping) needs no wake-up: the
+        // loop drains the inbox at the end of every read. Skipping it saves an
+        // eventfd write and a loop turn per such reply.
+        let onLoop = pthread_equal(pthread_self(), loopThread) != 0
         state.withLock { state in
             guard state.open else { return }
             let wasEmpty = state.messages.isEmpty
             state.messages.append(message)
-            if wasEmpty { uv_async_send(async) }
+            if wasEmpty && !onLoop { uv_async_send(async) }
         }
     }
 

@@ -18,6 +18,7 @@ public final class Server {
     private let counters: ServerCounters
     private let async: UnsafeMutablePointer<uv_async_t>
     private let sweepTimer: UnsafeMutablePointer<uv_timer_t>
+    private let beforePoll: UnsafeMutablePointer<uv_prepare_t>
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
     private var listeners: [Listener] = []
     private var connections: [UInt64: Connection] = [:]
@@ -42,6 +43,7 @@ public final class Server {
         async = allocateHandle(uv_async_t.self)
         inbox = LoopInbox(async: async)
         sweepTimer = allocateHandle(uv_timer_t.self)
+        beforePoll = allocateHandle(uv_prepare_t.self)
     }
 
     deinit {
@@ -62,6 +64,15 @@ public final class Server {
             Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().drainInbox()
         }
         async.pointee.data = owner
+        // Replies made on the loop thread post to the inbox without waking the
+        // loop (see LoopInbox.post); this drains them before the loop waits for I/O,
+        // whichever callback made them.
+        uv_prepare_init(loop, beforePoll)
+        beforePoll.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        uv_prepare_start(beforePoll) { handle in
+            guard let data = handle?.pointee.data else { return }
+            Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().drainInbox()
+        }
         uv_timer_init(loop, sweepTimer)
         sweepTimer.pointee.data = Unmanaged.passRetained(self).toOpaque()
         let limits = configuration.connectionLimits
@@ -190,13 +201,19 @@ public final class Server {
         finishShutdownIfDone()
     }
 
-    /// Delivers every reply posted from other threads. Also called at the end of
-    /// each read, so that replies made on the loop thread leave in the same turn.
+    /// Delivers every reply in the inbox, until it stays empty: delivering one can
+    /// let a connection take its next buffered frames, whose replies (made here,
+    /// on the loop thread) post without a wake-up. Called when woken, at the end
+    /// of each read, and before each wait for I/O.
     func drainInbox() {
-        for message in inbox.takeAll() {
-            switch message {
-            case .reply(let connectionID, let seq, let bytes):
-                connections[connectionID]?.deliver(seq: seq, bytes: bytes)
+        while true {
+            let messages = inbox.takeAll()
+            if messages.isEmpty { return }
+            for message in messages {
+                switch message {
+                case .reply(let connectionID, let seq, let bytes):
+                    connections[connectionID]?.deliver(seq: seq, bytes: bytes)
+                }
             }
         }
     }
@@ -237,6 +254,7 @@ public final class Server {
         for handle in signals { closeAndFree(asHandle(handle)) }
         signals = []
         closeAndFree(asHandle(sweepTimer))
+        closeAndFree(asHandle(beforePoll))
         closeAndFree(asHandle(async))
     }
 }

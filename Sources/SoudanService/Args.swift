@@ -1,4 +1,4 @@
-public import SoudanProtocol
+import SoudanProtocol
 
 /// Typed reads of arguments the schema has already checked.
 extension JSONObject {

@@ -1,4 +1,3 @@
-public import GRDB
 public import SoudanDomain
 public import SoudanProtocol
 

@@ -1,6 +1,6 @@
 import CoreMetrics
 import Prometheus
-public import SoudanProtocol
+import SoudanProtocol
 import SoudanSync
 
 /// The daemon's figures in swift-metrics, exported in Prometheus text by
