@@ -14,7 +14,6 @@ public struct Service: Sendable {
     public let pool: DatabasePool
     public let writer: SingleWriter
     public let dispatcher: Dispatcher
-    public let stats: Stats
 
     /// - Parameter operations: a last look at the operation table before the
     ///   dispatcher is built (the fuzz target drops the ones that touch files).
@@ -50,6 +49,6 @@ public struct Service: Sendable {
         let dispatcher = Dispatcher(
             operations: operations(Operations.all(environment)), pool: pool, writer: writer, clock: clock, stats: stats,
             events: events, logger: logger)
-        return Service(pool: pool, writer: writer, dispatcher: dispatcher, stats: stats)
+        return Service(pool: pool, writer: writer, dispatcher: dispatcher)
     }
 }

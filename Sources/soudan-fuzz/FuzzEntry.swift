@@ -1,8 +1,8 @@
 import CSoudanShim
 import Foundation
 
-/// libFuzzer's entry point. Built with `-sanitize=fuzzer -DFUZZING`
-/// (scripts/fuzz), libFuzzer supplies `main` and calls this for every input.
+/// libFuzzer's entry point: in the fuzzing build (scripts/fuzz, -DFUZZING with
+/// libFuzzer linked in) its driver calls this for every input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     FuzzHarness.run(UnsafeRawBufferPointer(start: data, count: size))
