@@ -32,8 +32,9 @@ final class PendingAccessRecords: Sendable {
 
     private func takeAll() -> [AccessRecord] {
         records.withLock { records in
-            defer { records.removeAll(keepingCapacity: true) }
-            return records
+            let taken = records
+            records = []
+            return taken
         }
     }
 }

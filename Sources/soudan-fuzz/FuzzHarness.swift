@@ -47,16 +47,11 @@ enum FuzzHarness {
     /// `events.fetch` does not stall the run.
     static func fuzzable(_ operations: [SoudanService.Operation]) -> [SoudanService.Operation] {
         operations.compactMap { operation in
-            switch operation.body {
-            case _ where operation.name == "sys.backup":
-                return nil
-            case .longPoll(var poll):
-                let wait = poll.waitMilliseconds
-                poll.waitMilliseconds = { min(wait($0), 10) }
-                return SoudanService.Operation(operation.name, sockets: operation.sockets, .longPoll(poll))
-            default:
-                return operation
-            }
+            if operation.name == "sys.backup" { return nil }
+            guard case .longPoll(var poll) = operation.body else { return operation }
+            let wait = poll.waitMilliseconds
+            poll.waitMilliseconds = { min(wait($0), 10) }
+            return SoudanService.Operation(operation.name, sockets: operation.sockets, .longPoll(poll))
         }
     }
 
