@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "SoudanProtocol", "SoudanDomain", "SoudanSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -108,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "soudan-load",
             dependencies: [
-                "SoudanClient", "SoudanProtocol", "SoudanSync",
+                "CSoudanShim", "SoudanClient", "SoudanProtocol", "SoudanSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -130,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "SoudanStoreTests",
             dependencies: ["SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol", "SoudanSync",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(name: "SoudanServerTests", dependencies: ["SoudanServer", "SoudanProtocol"], swiftSettings: strict),
         .testTarget(

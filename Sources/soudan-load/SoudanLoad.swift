@@ -40,7 +40,7 @@ struct SoudanLoad: ParsableCommand {
             socket: socket, adminSocket: adminSocket, scenario: scenario, connections: connections, pipeline: pipeline,
             stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate,
             ackLog: try ackLog.map(AckLog.init(path:))))
-        let report = try runner.run(progress: isatty(2) == 1 && !json)
+        let report = runner.run(progress: isatty(2) == 1 && !json)
         if json {
             print(JSONWriter.string(.object(report.summary(scenario: scenario.rawValue, connections: connections))))
         } else {

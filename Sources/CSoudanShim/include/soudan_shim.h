@@ -1,6 +1,10 @@
 #ifndef SOUDAN_SHIM_H
 #define SOUDAN_SHIM_H
 #include <sys/types.h>
+// epoll and timerfd, which Swift's Glibc module does not bring (soudan-load's
+// event loop uses them; the daemon itself goes through libuv).
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 
 /// Reads the peer's credentials of a connected Unix socket (SO_PEERCRED).
 /// `struct ucred` needs _GNU_SOURCE, which Swift's Glibc import does not define.
