@@ -58,30 +58,59 @@ public enum AccessLog {
         try append(contentsOf: CollectionOfOne(record), in: db)
     }
 
+    private static let insertSQL = """
+        INSERT INTO access_log(at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash,
+                               device_os, device_app, legal_basis, requested_by, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     /// Appends rows in order, reading the chain's head once for all of them.
+    ///
+    /// Values are bound straight onto the cached statement: this runs for every
+    /// request the daemon answers, and building GRDB's `StatementArguments` (an
+    /// array of existentials per row) cost more than SQLite's insert itself.
     public static func append(contentsOf records: some Collection<AccessRecord>, in db: Database) throws {
         guard !records.isEmpty else { return }
         var previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1")) ?? genesis
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO access_log(at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash,
-                                   device_os, device_app, legal_basis, requested_by, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insert = try db.cachedStatement(sql: insertSQL)
+        var row = RowBinder(insert.sqliteStatement)
         for record in records {
-            let deviceHash = record.device.map { hexDigest(Data($0.id.utf8)) }
-            let row = ChainedFields(
+            let deviceID = record.device.map { storable($0.id) }
+            let deviceHash = deviceID.map { hexDigest(Data($0.utf8)) }
+            let fields = ChainedFields(
                 at: record.at.seconds, socket: record.socket.rawValue, uid: Int64(record.uid), pid: Int64(record.pid),
-                op: record.op, code: record.code, latencyMicros: record.latencyMicros, seekerNo: record.seekerNo,
-                deviceIdHash: deviceHash, deviceOS: record.device?.os, deviceApp: record.device?.app,
-                legalBasis: record.legalBasis, requestedBy: record.requestedBy)
-            let hash = row.hash(previous: previous)
-            try insert.execute(arguments: [
-                row.at, row.socket, row.uid, row.pid, row.op, row.code, row.latencyMicros, row.seekerNo,
-                record.device?.id, deviceHash, row.deviceOS, row.deviceApp, row.legalBasis, row.requestedBy,
-                previous, hash,
-            ])
+                op: record.op.map(storable), code: record.code, latencyMicros: record.latencyMicros,
+                seekerNo: record.seekerNo.map(storable), deviceIdHash: deviceHash, deviceOS: record.device?.os.map(storable),
+                deviceApp: record.device?.app.map(storable), legalBasis: record.legalBasis.map(storable),
+                requestedBy: record.requestedBy.map(storable))
+            let hash = fields.hash(previous: previous)
+            row.bind(fields.at)
+            row.bind(fields.socket)
+            row.bind(fields.uid)
+            row.bind(fields.pid)
+            row.bind(fields.op)
+            row.bind(fields.code)
+            row.bind(fields.latencyMicros)
+            row.bind(fields.seekerNo)
+            row.bind(deviceID)
+            row.bind(deviceHash)
+            row.bind(fields.deviceOS)
+            row.bind(fields.deviceApp)
+            row.bind(fields.legalBasis)
+            row.bind(fields.requestedBy)
+            row.bind(previous)
+            row.bind(hash)
+            try row.step(db, sql: insertSQL)
             previous = hash
         }
+    }
+
+    /// A client's text as the log keeps it: NUL, which SQLite's text reading stops
+    /// at, becomes U+FFFD, so that what is hashed is what is read back.
+    static func storable(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        let pieces = text.utf8.split(separator: 0, omittingEmptySubsequences: false)
+        return String(decoding: Array(pieces.joined(separator: Array("\u{FFFD}".utf8))), as: UTF8.self)
     }
 
     public struct Verification: Sendable, Equatable {
@@ -145,8 +174,9 @@ struct ChainedFields {
     var requestedBy: String?
 
     func hash(previous: Data) -> Data {
-        // One buffer, one update: the same bytes as hashing field by field, without
-        // an allocation per field (this runs once per request, on the writer).
+        // One buffer, one update: the same bytes as hashing field by field, and
+        // numbers written as their decimal digits in place, without a String each
+        // (this runs once per request, on the writer).
         var bytes: [UInt8] = []
         bytes.reserveCapacity(previous.count + 256)
         bytes.append(contentsOf: previous)
@@ -155,17 +185,52 @@ struct ChainedFields {
                 bytes.append(0)
                 return
             }
-            let utf8 = text.utf8
-            let length = UInt32(utf8.count)
-            bytes.append(1)
-            bytes.append(contentsOf: [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)])
-            bytes.append(contentsOf: utf8)
+            var contiguous = text
+            contiguous.withUTF8 { utf8 in
+                putLength(utf8.count)
+                bytes.append(contentsOf: utf8)
+            }
         }
-        for field in [String(at), socket, String(uid), String(pid)] { put(field) }
+        func putLength(_ count: Int) {
+            let length = UInt32(count)
+            bytes.append(1)
+            bytes.append(UInt8(length >> 24))
+            bytes.append(UInt8(length >> 16 & 0xFF))
+            bytes.append(UInt8(length >> 8 & 0xFF))
+            bytes.append(UInt8(length & 0xFF))
+        }
+        func put(_ number: Int64) {
+            // Int64's description, written from the last digit backwards: at most
+            // 19 digits and a sign.
+            var magnitude = number.magnitude
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                var start = digits.count
+                repeat {
+                    start -= 1
+                    digits[start] = 48 + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude != 0
+                if number < 0 {
+                    start -= 1
+                    digits[start] = UInt8(ascii: "-")
+                }
+                putLength(digits.count - start)
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            }
+        }
+        put(at)
+        put(socket)
+        put(uid)
+        put(pid)
         put(op)
         put(code)
-        put(String(latencyMicros))
-        for field in [seekerNo, deviceIdHash, deviceOS, deviceApp, legalBasis, requestedBy] { put(field) }
+        put(latencyMicros)
+        put(seekerNo)
+        put(deviceIdHash)
+        put(deviceOS)
+        put(deviceApp)
+        put(legalBasis)
+        put(requestedBy)
         return Data(SHA256.hash(data: bytes))
     }
 }

@@ -61,4 +61,18 @@ import Testing
         #expect(broken.result["first_broken"] == .int(2))
         #expect(broken.result["rows"]?.intValue ?? 0 >= 4)
     }
+
+    /// SQLite reads text up to its first NUL; a record that kept one would hash
+    /// other bytes than it reads back, and any client could make the audit cry
+    /// tampering with an op name like "a\u{0}b".
+    @Test func aNulInWhatIsLoggedDoesNotBreakTheChain() throws {
+        let daemon = try TestDaemon()
+        let service = try daemon.connect(.service)
+        #expect(try service.call("no\u{0}such.op").code == "unknown_op")
+        #expect(try service.call("seeker.get", ["seeker_no": "12345-\u{0}"]).ok == false)
+        #expect(try daemon.call("clock.advance", ["minutes": 0]).ok)
+        let check = try daemon.call("audit.verify")
+        #expect(check.result["ok"] == .bool(true))
+        #expect(check.result["first_broken"] == .null)
+    }
 }

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import GRDB
 import Testing
 import SoudanProtocol
@@ -36,6 +38,73 @@ import SoudanProtocol
         let check = try store.pool.read(AccessLog.verify)
         #expect(!check.ok)
         #expect(check.firstBroken == 3)
+    }
+
+    /// The encoding as first written (every number through `String`, one array of
+    /// fields): rows already on disk were hashed this way, so the faster encoder
+    /// must give the same bytes or `audit.verify` would call old logs tampered.
+    static func referenceHash(_ f: ChainedFields, previous: Data) -> Data {
+        var bytes = [UInt8](previous)
+        func put(_ text: String?) {
+            guard let text else { return bytes.append(0) }
+            let length = UInt32(text.utf8.count)
+            bytes.append(1)
+            bytes.append(contentsOf: [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)])
+            bytes.append(contentsOf: text.utf8)
+        }
+        for field in [String(f.at), f.socket, String(f.uid), String(f.pid), f.op, f.code, String(f.latencyMicros),
+                      f.seekerNo, f.deviceIdHash, f.deviceOS, f.deviceApp, f.legalBasis, f.requestedBy] { put(field) }
+        return Data(SHA256.hash(data: bytes))
+    }
+
+    @Test(arguments: [Int64.min, -1, 0, 7, 10, 1_764_000_000, Int64.max])
+    func theHashEncodingIsTheOneOldRowsWereWrittenWith(number: Int64) {
+        let texts: [String?] = [nil, "", "sys.ping", "負荷テスト", "a\u{0}b", String(repeating: "x", count: 300)]
+        var previous = AccessLog.genesis
+        for (i, text) in texts.enumerated() {
+            let fields = ChainedFields(
+                at: number, socket: "service", uid: number &* 3, pid: 0 &- number, op: text, code: "ok", latencyMicros: number,
+                seekerNo: texts[(i + 1) % texts.count], deviceIdHash: text, deviceOS: nil, deviceApp: "",
+                legalBasis: text, requestedBy: texts[(i + 2) % texts.count])
+            #expect(fields.hash(previous: previous) == Self.referenceHash(fields, previous: previous))
+            previous = fields.hash(previous: previous)
+        }
+    }
+
+    @Test func textsGoInByteForByteAndTheChainStillVerifies() throws {
+        let store = try TemporaryStore()
+        let texts = ["", "a\u{0}b", "負荷テスト", "👩‍💻 device", String(repeating: "長", count: 2000)]
+        let records = texts.enumerated().map { i, text in
+            AccessRecord(at: Instant(seconds: Int64(i)), socket: .admin, uid: UInt32.max, pid: Int32.min, op: text, code: "ok",
+                         latencyMicros: -5, seekerNo: text, device: .init(id: text, os: text, app: nil),
+                         legalBasis: text, requestedBy: nil)
+        }
+        try store.pool.write { db in try AccessLog.append(contentsOf: records, in: db) }
+        let stored = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT op, seeker_no, device_id, device_os, legal_basis, uid, pid, latency_us FROM access_log ORDER BY id")
+        }
+        // NUL, where SQLite's text reading would stop, is kept as U+FFFD.
+        let kept = texts.map { $0.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }
+        #expect(stored.map { $0["op"] as String? } == kept)
+        #expect(stored.map { $0["device_id"] as String? } == kept)
+        #expect(stored.map { $0["legal_basis"] as String? } == kept)
+        #expect(stored.allSatisfy { $0["uid"] == Int64(UInt32.max) && $0["pid"] == Int64(Int32.min) && $0["latency_us"] == -5 })
+        #expect(try store.pool.read(AccessLog.verify) == .init(ok: true, rows: texts.count, firstBroken: nil))
+    }
+
+    @Test func aFailedInsertIsReportedAndTheNextOneWorks() throws {
+        let store = try TemporaryStore()
+        try store.pool.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER refuse BEFORE INSERT ON access_log WHEN NEW.code = 'refuse'
+                BEGIN SELECT RAISE(ABORT, 'refused by test'); END
+                """)
+        }
+        var refused = record(1)
+        refused.code = "refuse"
+        #expect(throws: DatabaseError.self) { try store.pool.write { db in try AccessLog.append(refused, in: db) } }
+        try store.pool.write { db in try AccessLog.append(record(2), in: db) }
+        #expect(try store.pool.read(AccessLog.verify) == .init(ok: true, rows: 1, firstBroken: nil))
     }
 
     @Test func erasingARawDeviceIdKeepsTheChainVerifiable() throws {
