@@ -1,9 +1,9 @@
 public import Dispatch
-public import GRDB
-public import Logging
-public import SoudanDomain
+import GRDB
+import Logging
+import SoudanDomain
 public import SoudanProtocol
-public import SoudanStore
+import SoudanStore
 import Foundation
 
 /// Turns a frame into a reply: decodes the envelope, finds the operation, checks
@@ -22,9 +22,9 @@ public final class Dispatcher: Sendable {
     private let pendingAccess: PendingAccessRecords
     private let readQueue = DispatchQueue(label: "soudan.readers", qos: .userInitiated, attributes: .concurrent)
 
-    public init(
-        operations: [Operation], pool: DatabasePool, writer: SingleWriter, clock: OfficeClock, stats: Stats,
-        events: EventSignal, logger: Logger
+    init(
+        operations: [Operation], pool: DatabasePool, writer: SingleWriter, pendingAccess: PendingAccessRecords,
+        clock: OfficeClock, stats: Stats, events: EventSignal, logger: Logger
     ) {
         var table: [String: Operation] = [:]
         for operation in operations {
@@ -34,7 +34,7 @@ public final class Dispatcher: Sendable {
         self.operations = table
         self.pool = pool
         self.writer = writer
-        self.pendingAccess = PendingAccessRecords(writer: writer)
+        self.pendingAccess = pendingAccess
         self.clock = clock
         self.stats = stats
         self.events = events
@@ -269,8 +269,12 @@ public final class Dispatcher: Sendable {
         let context = record ?? RequestContext(socket: caller.socket, uid: caller.uid, pid: caller.pid, now: clock.now(), args: [:], seekerNo: nil)
         let access = accessRecord(context, op: op, code: Self.code(of: body), caller: caller)
         // Reads and refusals do not wait for their access record to commit: it joins
-        // the writer's next batch.
-        pendingAccess.add(access)
+        // the writer's next batch, which comes within a few milliseconds.
+        switch pendingAccess.add(access) {
+        case .none: break
+        case .soon: writer.requestBatch(within: PendingAccessRecords.maximumDelay)
+        case .now: writer.requestBatch(within: .never)
+        }
         send(id: id, body: body, op: op, caller: caller, reply: reply)
     }
 

@@ -1,40 +1,51 @@
+import Dispatch
+import GRDB
 import SoudanSync
 import SoudanStore
 
 /// Access records of requests that do not write (pings, reads, refusals), on
 /// their way to the single writer.
 ///
-/// Why: one writer job per ping made the writer pay a closure, a savepoint and
-/// a chain-head lookup per request. Records collect here instead, and the first
-/// record into an empty buffer submits one job that appends everything waiting
-/// by the time it runs — one job per writer batch however many requests arrive.
-/// A crash can lose the records not yet committed, as it could before: a read's
-/// reply never waited for its access record.
+/// Why: a writer batch costs a BEGIN, a COMMIT with its fsync and the time rules
+/// whatever it holds, and pings arrive by the ten thousand a second. Records
+/// collect here and the writer takes all of them at the start of its next batch
+/// (`appendAll`, from its `beforeBatch` hook), in answer order and before that
+/// batch's own jobs. With writes flowing, that batch comes anyway; otherwise the
+/// first record into an empty buffer asks the writer for a batch within
+/// `maximumDelay`, and a full buffer asks for one at once.
+///
+/// A crash can lose the records of the last `maximumDelay`: a read's reply never
+/// waited for its access record (writes' records commit with the write, before
+/// the reply).
 final class PendingAccessRecords: Sendable {
+    static let maximumDelay = DispatchTimeInterval.milliseconds(10)
+    static let batchAtOnce = 4096
+
     private let records = LockedValue<[AccessRecord]>([])
-    private let writer: SingleWriter
 
-    init(writer: SingleWriter) {
-        self.writer = writer
+    /// What the caller must ask of the writer after `add`.
+    enum Urgency {
+        case none, soon, now
     }
 
-    func add(_ record: AccessRecord) {
-        let first = records.withLock { records -> Bool in
+    func add(_ record: AccessRecord) -> Urgency {
+        records.withLock { records -> Urgency in
             records.append(record)
-            return records.count == 1
+            switch records.count {
+            case 1: return .soon
+            case Self.batchAtOnce: return .now
+            default: return .none
+            }
         }
-        guard first else { return }
-        writer.submit(WriteJob(run: { [self] db in
-            try AccessLog.append(contentsOf: takeAll(), in: db)
-            return .null
-        }))
     }
 
-    private func takeAll() -> [AccessRecord] {
-        records.withLock { records in
+    /// Appends everything waiting, in the writer's batch.
+    func appendAll(in db: Database) throws {
+        let taken = records.withLock { records in
             let taken = records
             records = []
             return taken
         }
+        try AccessLog.append(contentsOf: taken, in: db)
     }
 }

@@ -4,8 +4,8 @@ public import Logging
 public import SoudanDomain
 public import SoudanStore
 
-/// The daemon without its sockets: the database, its single writer (the time
-/// rules run before every batch), the counselors seeded, and the dispatcher over
+/// The daemon without its sockets: the database, its single writer (access
+/// records of reads and the time rules go in before every batch), the counselors seeded, and the dispatcher over
 /// every operation.
 ///
 /// soudand puts the libuv server in front of it; the fuzz target feeds it frames
@@ -26,16 +26,20 @@ public struct Service: Sendable {
         let stats = Stats()
         let events = EventSignal()
         let maintenance = Maintenance()
+        let housekeeping = Housekeeping(clock: clock, office: settings.office)
+        let pendingAccess = PendingAccessRecords()
         var hooks = SingleWriter.Hooks()
         hooks.afterBatch = { report in
             stats.recordBatch(jobs: report.jobs, committed: report.committed)
-            if report.committed { events.notify() }
+            if report.committed { events.notify() } else { housekeeping.batchRolledBack() }
             if maintenance.takeCheckpointRequest() {
                 try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
             }
         }
-        let housekeeping = Housekeeping(clock: clock, office: settings.office)
-        hooks.beforeBatch = { db in try housekeeping.run(db) }
+        hooks.beforeBatch = { db in
+            try pendingAccess.appendAll(in: db)
+            try housekeeping.run(db)
+        }
         let writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
         try writer.sync { db in
             try db.inTransaction {
@@ -47,7 +51,8 @@ public struct Service: Sendable {
             clock: clock, stats: stats, office: settings.office, events: events, maintenance: maintenance,
             connectionStats: connectionStats)
         let dispatcher = Dispatcher(
-            operations: operations(Operations.all(environment)), pool: pool, writer: writer, clock: clock, stats: stats,
+            operations: operations(Operations.all(environment)), pool: pool, writer: writer, pendingAccess: pendingAccess,
+            clock: clock, stats: stats,
             events: events, logger: logger)
         return Service(pool: pool, writer: writer, dispatcher: dispatcher)
     }

@@ -1,6 +1,6 @@
 public import GRDB
 public import SoudanProtocol
-import Dispatch
+public import Dispatch
 public import Logging
 import SoudanSync
 import Synchronization
@@ -45,6 +45,8 @@ public final class SingleWriter: Sendable {
     private struct State {
         var pending: [WriteJob] = []
         var draining = false
+        var batchRequested = false
+        var closed = false
     }
 
     private let pool: DatabasePool
@@ -68,15 +70,45 @@ public final class SingleWriter: Sendable {
         self.hooks = hooks
     }
 
-    /// Queues a job; it runs in the next batch.
+    /// Queues a job; it runs in the next batch. After `close`, the job fails at
+    /// once without touching the database.
     public func submit(_ job: WriteJob) {
-        let startDrain = state.withLock { state -> Bool in
+        let startDrain = state.withLock { state -> Bool? in
+            if state.closed { return nil }
             state.pending.append(job)
             if state.draining { return false }
             state.draining = true
             return true
         }
+        guard let startDrain else {
+            job.completion?(.failure(DatabaseError(resultCode: .SQLITE_MISUSE, message: "the writer is closed")))
+            return
+        }
         if startDrain { queue.async { self.drain() } }
+    }
+
+    /// Makes sure a batch runs within `delay`, even if no job comes: for work the
+    /// hooks pick up on their own (access records of reads), which may wait a
+    /// little to share a batch, but not forever. Requests made while one is
+    /// pending share it.
+    public func requestBatch(within delay: DispatchTimeInterval) {
+        let first = state.withLock { state -> Bool in
+            if state.batchRequested || state.closed { return false }
+            state.batchRequested = true
+            return true
+        }
+        guard first else { return }
+        queue.asyncAfter(deadline: .now() + delay) { [self] in
+            state.withLock { $0.batchRequested = false }
+            submit(WriteJob(run: { _ in .null }))
+        }
+    }
+
+    /// Runs a last batch (so the hooks hand over what they still hold), waits for
+    /// it, and refuses every job after: for shutdown, before the pool closes.
+    public func close() {
+        flush()
+        state.withLock { $0.closed = true }
     }
 
     /// Runs `body` on the writer's queue after everything queued before it, and

@@ -82,7 +82,7 @@ final class Daemon {
         ])
         SystemdIntegration.notify("READY=1\nSTATUS=serving")
         stopped.wait()
-        writer.flush()
+        writer.close()
         try? pool.close()
         logger.notice("stopped")
     }

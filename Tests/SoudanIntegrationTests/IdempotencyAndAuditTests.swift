@@ -75,4 +75,36 @@ import Testing
         #expect(check.result["ok"] == .bool(true))
         #expect(check.result["first_broken"] == .null)
     }
+
+    func accessRows(_ daemon: TestDaemon) throws -> Int {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: daemon.databasePath, configuration: configuration)
+        return try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM access_log WHERE op = 'sys.ping'") ?? 0 }
+    }
+
+    /// Reads' records wait for the writer's next batch; with no write coming, the
+    /// writer is asked for one within milliseconds, so they do not sit in memory.
+    @Test func readsAreLoggedSoonWithoutAnyWrite() throws {
+        let daemon = try TestDaemon()
+        let service = try daemon.connect(.service)
+        for _ in 0..<20 { #expect(try service.call("sys.ping").ok) }
+        let deadline = Date().addingTimeInterval(10)
+        var rows = 0
+        while Date() < deadline {
+            rows = try accessRows(daemon)
+            if rows == 20 { break }
+            Thread.sleep(forTimeInterval: 0.005)  // polling the file: the daemon has no signal to wait on here
+        }
+        #expect(rows == 20)
+    }
+
+    @Test func readsAnsweredBeforeShutdownAreLogged() throws {
+        let daemon = try TestDaemon()
+        let service = try daemon.connect(.service)
+        for _ in 0..<500 { try service.send(service.makeRequest("sys.ping")) }
+        for _ in 0..<500 { #expect(try service.readReply().ok) }
+        #expect(try daemon.stop() == 0)
+        #expect(try accessRows(daemon) == 500)
+    }
 }

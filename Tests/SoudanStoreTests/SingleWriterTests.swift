@@ -77,4 +77,43 @@ import SoudanProtocol
         done.wait()
         #expect(seen.withLock { $0 } == 1)
     }
+
+    @Test func aRequestedBatchRunsWithoutAnyJobAndRequestsMeanwhileShareIt() throws {
+        let store = try TemporaryStore()
+        let batches = LockedValue(0)
+        let ran = DispatchSemaphore(value: 0)
+        var hooks = SingleWriter.Hooks()
+        hooks.beforeBatch = { _ in
+            batches.withLock { $0 += 1 }
+            ran.signal()
+        }
+        let writer = store.writer(hooks: hooks)
+        for _ in 0..<50 { writer.requestBatch(within: .milliseconds(20)) }
+        #expect(ran.wait(timeout: .now() + 10) == .success)
+        writer.flush()  // one more batch of its own, after the requested one
+        #expect(batches.withLock { $0 } == 2)
+        ran.wait()  // the flush's batch
+        writer.requestBatch(within: .milliseconds(1))
+        #expect(ran.wait(timeout: .now() + 10) == .success, "a later request gets a batch of its own")
+        #expect(batches.withLock { $0 } == 3)
+    }
+
+    @Test func afterCloseJobsFailWithoutTouchingTheDatabase() throws {
+        let store = try TemporaryStore()
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
+        let handedOver = LockedValue(false)
+        var hooks = SingleWriter.Hooks()
+        hooks.beforeBatch = { _ in handedOver.withLock { $0 = true } }
+        let writer = store.writer(hooks: hooks)
+        writer.close()
+        #expect(handedOver.withLock { $0 }, "close runs a last batch, so the hooks hand over what they hold")
+        let outcome = LockedValue<Result<JSONValue, any Error>?>(nil)
+        writer.submit(WriteJob(run: { db in
+            try db.execute(sql: "INSERT INTO t VALUES (1)")
+            return .null
+        }, completion: { result in outcome.withLock { $0 = result } }))
+        #expect(outcome.withLock { $0.map { (try? $0.get()) == nil } } == true, "the completion ran at once, with an error")
+        writer.requestBatch(within: .never)
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 0)
+    }
 }
