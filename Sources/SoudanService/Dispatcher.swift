@@ -179,11 +179,7 @@ public final class Dispatcher: Sendable {
         }
         var body: JSONObject
         do {
-            var result = JSONObject()
-            try db.inSavepoint {
-                result = try runBody(operation, in: db, context: &context)
-                return .commit
-            }
+            let result = try db.inCachedSavepoint { try runBody(operation, in: db, context: &context) }
             body = ["ok": true, "result": .object(result)]
         } catch {
             body = Self.errorBody(wireError(error, op: request.op))

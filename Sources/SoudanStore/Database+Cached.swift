@@ -7,3 +7,26 @@ extension Database {
         try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }
+
+extension Database {
+    /// Runs `body` in a savepoint and releases it, or rolls it back and rethrows.
+    ///
+    /// GRDB's `inSavepoint` prepares its SAVEPOINT and RELEASE statements anew on
+    /// every call; the writer opens one or two savepoints per request, so these
+    /// go through the statement cache too. Savepoints nest: each RELEASE or
+    /// ROLLBACK TO names the innermost one of that name.
+    public func inCachedSavepoint<T>(_ body: () throws -> T) throws -> T {
+        try cachedStatement(sql: "SAVEPOINT soudan").execute()
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            // Rolling back alone would leave the savepoint on SQLite's stack.
+            try cachedStatement(sql: "ROLLBACK TO SAVEPOINT soudan").execute()
+            try cachedStatement(sql: "RELEASE SAVEPOINT soudan").execute()
+            throw error
+        }
+        try cachedStatement(sql: "RELEASE SAVEPOINT soudan").execute()
+        return value
+    }
+}

@@ -150,12 +150,7 @@ public final class SingleWriter: Sendable {
                     try hooks.beforeBatch(db)
                     for job in batch {
                         do {
-                            var value = JSONValue.null
-                            try db.inSavepoint {
-                                value = try job.run(db)
-                                return .commit
-                            }
-                            results.append(.success(value))
+                            results.append(.success(try db.inCachedSavepoint { try job.run(db) }))
                         } catch {
                             results.append(.failure(error))
                         }
