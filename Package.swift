@@ -126,7 +126,10 @@ let package = Package(
             swiftSettings: strict + fuzzSwiftSettings,
             linkerSettings: fuzzLinkerSettings),
 
-        .testTarget(name: "SoudanProtocolTests", dependencies: ["SoudanProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "SoudanProtocolTests",
+            dependencies: ["SoudanProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict),
         .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain"], swiftSettings: strict),
         .testTarget(
             name: "SoudanStoreTests",

@@ -57,7 +57,11 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
 
     public var description: String {
-        "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        guard (0...9999).contains(year) else { return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))" }
+        return String(unsafeUninitializedCapacity: 10) { text in
+            writeDigits(of: self, into: text)
+            return 10
+        }
     }
 
     public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
@@ -69,6 +73,23 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         default: 31
         }
     }
+}
+
+/// `YYYY-MM-DD` into the first 10 bytes, for a year of four digits: dates and
+/// times are written by the thousand per `slots.available` reply, and string
+/// interpolation of padded numbers cost more than the rest of the reply.
+private func writeDigits(of date: CivilDate, into text: UnsafeMutableBufferPointer<UInt8>) {
+    writeTwoDigits(date.year / 100, into: text, at: 0)
+    writeTwoDigits(date.year % 100, into: text, at: 2)
+    text[4] = UInt8(ascii: "-")
+    writeTwoDigits(date.month, into: text, at: 5)
+    text[7] = UInt8(ascii: "-")
+    writeTwoDigits(date.day, into: text, at: 8)
+}
+
+private func writeTwoDigits(_ value: Int, into text: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+    text[offset] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / 10)
+    text[offset + 1] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
 }
 
 func pad(_ value: Int, _ width: Int) -> String {
@@ -124,7 +145,20 @@ public enum WireTime {
         let days = Int(local >= 0 ? local / 86400 : (local - 86399) / 86400)
         let secondOfDay = Int(local - Int64(days) * 86400)
         let date = CivilDate(daysSinceEpoch: days)
-        return "\(date)T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))+09:00"
+        guard (0...9999).contains(date.year) else {
+            return "\(date)T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))+09:00"
+        }
+        return String(unsafeUninitializedCapacity: 25) { text in
+            writeDigits(of: date, into: text)
+            text[10] = UInt8(ascii: "T")
+            writeTwoDigits(secondOfDay / 3600, into: text, at: 11)
+            text[13] = UInt8(ascii: ":")
+            writeTwoDigits(secondOfDay / 60 % 60, into: text, at: 14)
+            text[16] = UInt8(ascii: ":")
+            writeTwoDigits(secondOfDay % 60, into: text, at: 17)
+            for (offset, byte) in "+09:00".utf8.enumerated() { text[19 + offset] = byte }
+            return 25
+        }
     }
 
     /// Parses `YYYY-MM-DD`, checking that the day exists.

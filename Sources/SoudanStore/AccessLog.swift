@@ -200,22 +200,9 @@ struct ChainedFields {
             bytes.append(UInt8(length & 0xFF))
         }
         func put(_ number: Int64) {
-            // Int64's description, written from the last digit backwards: at most
-            // 19 digits and a sign.
-            var magnitude = number.magnitude
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-                var start = digits.count
-                repeat {
-                    start -= 1
-                    digits[start] = 48 + UInt8(magnitude % 10)
-                    magnitude /= 10
-                } while magnitude != 0
-                if number < 0 {
-                    start -= 1
-                    digits[start] = UInt8(ascii: "-")
-                }
-                putLength(digits.count - start)
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            Decimal64.digits(of: number) { digits in
+                putLength(digits.count)
+                bytes.append(contentsOf: digits)
             }
         }
         put(at)
