@@ -40,8 +40,7 @@ struct Scheduler {
             return counselor
         }
         let day = OfficeCalendar.local(start).date
-        let dayStart = OfficeCalendar.startOfDay(day)
-        let loads = try ConsultationStore.loads(from: dayStart, to: dayStart.adding(seconds: 86400), slot: start, excluding: moving, in: db)
+        let loads = try ConsultationStore.loads(day: day.daysSinceEpoch, slot: start, excluding: moving, in: db)
         var best: (load: Int, counselor: CounselorSettings)?
         for counselor in try working(at: start, in: db) where loads[counselor.counselorID]?.bookedAtSlot != true {
             let load = loads[counselor.counselorID]?.live ?? 0

@@ -144,19 +144,26 @@ public enum ConsultationStore {
             """), arguments: [seekerNo, start.seconds, excluding]) ?? false
     }
 
-    /// Each counselor's day in one query, for picking the least loaded free one:
-    /// live consultations between two instants, and whether one of them (other
-    /// than `excluding`) is at `slot`. Counselors with none are absent.
-    public static func loads(from: Instant, to: Instant, slot: Instant, excluding: String? = nil, in db: Database) throws
+    /// Each counselor's day, for picking the least loaded free one: live
+    /// consultations on the office day `day` (days since 1970-01-01, office
+    /// time), and whether one of them (other than `excluding`) is at `slot`.
+    /// Counselors with neither are absent.
+    public static func loads(day: Int, slot: Instant, excluding: String? = nil, in db: Database) throws
         -> [String: (live: Int, bookedAtSlot: Bool)]
     {
         var loads: [String: (live: Int, bookedAtSlot: Bool)] = [:]
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT counselor_id, COUNT(*), MAX(start = ? AND consultation_id IS NOT ?) FROM consultation
-            WHERE start >= ? AND start < ? AND status IN ('scheduled', 'in_progress') GROUP BY counselor_id
-            """), arguments: [slot.seconds, excluding, from.seconds, to.seconds])
-        while let row = try rows.next() {
-            loads[row[0]] = (live: row[1], bookedAtSlot: row[2])
+        let counts = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT counselor_id, live FROM counselor_day_load WHERE day = ? AND live > 0
+            """), arguments: [day])
+        while let row = try counts.next() {
+            loads[row[0]] = (live: row[1], bookedAtSlot: false)
+        }
+        let holders = try String.fetchCursor(db.cachedStatement(sql: """
+            SELECT counselor_id FROM consultation INDEXED BY consultation_live_by_start
+            WHERE start = ? AND status IN ('scheduled', 'in_progress') AND consultation_id IS NOT ?
+            """), arguments: [slot.seconds, excluding])
+        while let counselorID = try holders.next() {
+            loads[counselorID, default: (live: 0, bookedAtSlot: false)].bookedAtSlot = true
         }
         return loads
     }
@@ -165,7 +172,8 @@ public enum ConsultationStore {
     public static func bookedCounselors(from: Instant, to: Instant, in db: Database) throws -> [Int64: Set<String>] {
         var booked: [Int64: Set<String>] = [:]
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT start, counselor_id FROM consultation WHERE start >= ? AND start < ? AND status IN ('scheduled', 'in_progress')
+            SELECT start, counselor_id FROM consultation INDEXED BY consultation_live_by_start
+            WHERE start >= ? AND start < ? AND status IN ('scheduled', 'in_progress')
             """), arguments: [from.seconds, to.seconds])
         while let row = try rows.next() { booked[row[0], default: []].insert(row[1]) }
         return booked

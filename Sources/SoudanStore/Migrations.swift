@@ -72,15 +72,8 @@ enum Migrations {
         migrator.registerMigration("v2-booking") { db in
             try db.execute(sql: BookingSchema.sql)
         }
-        migrator.registerMigration("v3-live-consultations-by-start") { db in
-            // Who is booked when, over live consultations only: a day's slots and
-            // counselor loads used to walk every consultation of the day by start,
-            // cancelled and finished ones included, and a busy day keeps many.
-            // Covering, so those queries never visit the table.
-            try db.execute(sql: """
-                CREATE INDEX consultation_live_by_start ON consultation(start, counselor_id, consultation_id)
-                    WHERE status IN ('scheduled', 'in_progress');
-                """)
+        migrator.registerMigration("v3-counselor-day-load") { db in
+            try db.execute(sql: CounselorDayLoad.sql)
         }
         return migrator
     }

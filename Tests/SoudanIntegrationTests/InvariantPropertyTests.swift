@@ -86,6 +86,14 @@ import Testing
                 GROUP BY seeker_no, start HAVING COUNT(*) > 1)
                 """)
             #expect(seekerTwice == 0, "a seeker is in two consultations at once")
+            // The triggers' per-day counts agree with a recount from scratch.
+            let recount = try Row.fetchAll(db, sql: """
+                SELECT counselor_id, (start + 32400) / 86400 AS day, COUNT(*) AS live FROM consultation
+                WHERE status IN ('scheduled', 'in_progress') GROUP BY 1, 2 ORDER BY 1, 2
+                """).map { "\($0["counselor_id"] as String) \($0["day"] as Int) \($0["live"] as Int)" }
+            let kept = try Row.fetchAll(db, sql: "SELECT counselor_id, day, live FROM counselor_day_load WHERE live != 0 ORDER BY 1, 2")
+                .map { "\($0["counselor_id"] as String) \($0["day"] as Int) \($0["live"] as Int)" }
+            #expect(kept == recount, "counselor_day_load differs from a recount")
             let wrongCounts = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM seeker s WHERE no_show_count !=
                     (SELECT COUNT(*) FROM consultation c WHERE c.seeker_no = s.seeker_no AND c.status = 'no_show')
