@@ -23,25 +23,31 @@ public struct ConsultationRecord: Sendable, Equatable {
 
     public var end: Instant { start.adding(minutes: 30) }
 
+    /// The columns `init(row:)` reads, in its order (by position: see `RequestRecord.columns`).
+    static let columns = """
+        consultation_id, request_id, seeker_no, counselor_id, start, status, companions, override_reason, override_uid,
+        override_pid, contacted, contact_note, cancel_channel, cancel_reason, complete_note, started_at, completed_at
+        """
+
     init(row: Row) {
-        consultationID = row["consultation_id"]
-        requestID = row["request_id"]
-        seekerNo = row["seeker_no"]
-        counselorID = row["counselor_id"]
-        start = Instant(seconds: row["start"])
-        status = row["status"]
-        let companionsText: String = row["companions"]
+        consultationID = row[0]
+        requestID = row[1]
+        seekerNo = row[2]
+        counselorID = row[3]
+        start = Instant(seconds: row[4])
+        status = row[5]
+        let companionsText: String = row[6]
         companions = (try? JSONParser.parse(Array(companionsText.utf8))) ?? .array([])
-        overrideReason = row["override_reason"]
-        overrideUID = row["override_uid"]
-        overridePID = row["override_pid"]
-        contacted = row["contacted"]
-        contactNote = row["contact_note"]
-        cancelChannel = row["cancel_channel"]
-        cancelReason = row["cancel_reason"]
-        completeNote = row["complete_note"]
-        startedAt = (row["started_at"] as Int64?).map(Instant.init)
-        completedAt = (row["completed_at"] as Int64?).map(Instant.init)
+        overrideReason = row[7]
+        overrideUID = row[8]
+        overridePID = row[9]
+        contacted = row[10]
+        contactNote = row[11]
+        cancelChannel = row[12]
+        cancelReason = row[13]
+        completeNote = row[14]
+        startedAt = (row[15] as Int64?).map(Instant.init)
+        completedAt = (row[16] as Int64?).map(Instant.init)
     }
 }
 
@@ -119,7 +125,7 @@ public enum ConsultationStore {
     }
 
     public static func fetch(_ consultationID: String, in db: Database) throws -> ConsultationRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM consultation WHERE consultation_id = ?"), arguments: [consultationID])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE consultation_id = ?"), arguments: [consultationID])
             .map(ConsultationRecord.init)
     }
 
@@ -186,20 +192,20 @@ public enum ConsultationStore {
 
     public static func live(for seekerNo: String, in db: Database) throws -> [ConsultationRecord] {
         try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
+            SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
             """), arguments: [seekerNo]).map(ConsultationRecord.init)
     }
 
     /// Scheduled consultations of a seeker starting after `now` (a suspension cancels them).
     public static func future(for seekerNo: String, after now: Instant, in db: Database) throws -> [ConsultationRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM consultation WHERE seeker_no = ? AND status = 'scheduled' AND start > ? ORDER BY start",
+        try Row.fetchAll(db, sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status = 'scheduled' AND start > ? ORDER BY start",
                          arguments: [seekerNo, now.seconds]).map(ConsultationRecord.init)
     }
 
     /// Scheduled, uncontacted consultations whose start is at or before `cutoff`.
     public static func dueForNoShow(startedAtOrBefore cutoff: Instant, in db: Database) throws -> [ConsultationRecord] {
         try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM consultation WHERE status = 'scheduled' AND contacted = 0 AND start <= ? ORDER BY start, n
+            SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'scheduled' AND contacted = 0 AND start <= ? ORDER BY start, n
             """), arguments: [cutoff.seconds]).map(ConsultationRecord.init)
     }
 
@@ -214,7 +220,7 @@ public enum ConsultationStore {
         if let seekerNo { conditions.append("seeker_no = ?"); arguments += [seekerNo] }
         if let status { conditions.append("status = ?"); arguments += [status] }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM consultation \(whereClause) ORDER BY start, counselor_id, n"), arguments: arguments)
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ConsultationRecord.columns) FROM consultation \(whereClause) ORDER BY start, counselor_id, n"), arguments: arguments)
             .map(ConsultationRecord.init)
     }
 }

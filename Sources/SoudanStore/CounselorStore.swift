@@ -5,11 +5,11 @@ import SoudanSync
 
 public enum CounselorStore {
     public static func all(in db: Database) throws -> [CounselorSettings] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM counselor ORDER BY counselor_id")).map(settings)
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM counselor ORDER BY counselor_id")).map(settings)
     }
 
     public static func fetch(_ counselorID: String, in db: Database) throws -> CounselorSettings? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM counselor WHERE counselor_id = ?"), arguments: [counselorID]).map(settings)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM counselor WHERE counselor_id = ?"), arguments: [counselorID]).map(settings)
     }
 
     /// Adds or updates a counselor (name, meeting, weekly hours).
@@ -74,10 +74,12 @@ public enum CounselorStore {
         return weekly
     }
 
+    /// The columns `settings` reads, in its order (by position: see `RequestRecord.columns`).
+    private static let columns = "counselor_id, name, join_url, meeting_id, passcode, weekly"
+
     private static func settings(_ row: Row) -> CounselorSettings {
-        let weekly = weeklyHours(row["weekly"])
+        let weekly = weeklyHours(row[5])
         return CounselorSettings(
-            counselorID: row["counselor_id"], name: row["name"],
-            meeting: .init(joinURL: row["join_url"], meetingID: row["meeting_id"], passcode: row["passcode"]), weekly: weekly)
+            counselorID: row[0], name: row[1], meeting: .init(joinURL: row[2], meetingID: row[3], passcode: row[4]), weekly: weekly)
     }
 }

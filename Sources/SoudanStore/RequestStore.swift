@@ -20,24 +20,32 @@ public struct RequestRecord: Sendable, Equatable {
     public var reason: String?
     public var createdAt: Instant
 
+    /// The columns `init(row:)` reads, in its order: by position, because GRDB's
+    /// lookup by name lowercases the name on every access, and these rows are
+    /// decoded several times per booking.
+    static let columns = """
+        request_id, seeker_no, name, phone, preferences, channel, companions, note, during_consultation, device_id,
+        device_os, device_app, status, reason, created_at
+        """
+
     init(row: Row) {
-        requestID = row["request_id"]
-        seekerNo = row["seeker_no"]
-        name = row["name"]
-        phone = row["phone"]
-        let preferencesText: String = row["preferences"]
+        requestID = row[0]
+        seekerNo = row[1]
+        name = row[2]
+        phone = row[3]
+        let preferencesText: String = row[4]
         preferences = (try? JSONParser.parse(Array(preferencesText.utf8)))?.arrayValue?.compactMap { $0.intValue.map(Instant.init) } ?? []
-        channel = row["channel"]
-        let companionsText: String = row["companions"]
+        channel = row[5]
+        let companionsText: String = row[6]
         companions = (try? JSONParser.parse(Array(companionsText.utf8))) ?? .array([])
-        note = row["note"]
-        duringConsultation = row["during_consultation"]
-        deviceID = row["device_id"]
-        deviceOS = row["device_os"]
-        deviceApp = row["device_app"]
-        status = row["status"]
-        reason = row["reason"]
-        createdAt = Instant(seconds: row["created_at"])
+        note = row[7]
+        duringConsultation = row[8]
+        deviceID = row[9]
+        deviceOS = row[10]
+        deviceApp = row[11]
+        status = row[12]
+        reason = row[13]
+        createdAt = Instant(seconds: row[14])
     }
 }
 
@@ -85,7 +93,7 @@ public enum RequestStore {
     }
 
     public static func fetch(_ requestID: String, in db: Database) throws -> RequestRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking_request WHERE request_id = ?"), arguments: [requestID])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE request_id = ?"), arguments: [requestID])
             .map(RequestRecord.init)
     }
 
@@ -96,7 +104,7 @@ public enum RequestStore {
 
     /// A seeker's requests still waiting for a time (`requested`), oldest first.
     public static func open(for seekerNo: String, in db: Database) throws -> [RequestRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM booking_request WHERE seeker_no = ? AND status = 'requested' ORDER BY n"),
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE seeker_no = ? AND status = 'requested' ORDER BY n"),
                          arguments: [seekerNo]).map(RequestRecord.init)
     }
 
@@ -104,7 +112,7 @@ public enum RequestStore {
     public static func waitingFor(_ start: Instant, in db: Database) throws -> [RequestRecord] {
         try Row.fetchAll(
             db.cachedStatement(sql: """
-                SELECT * FROM booking_request
+                SELECT \(RequestRecord.columns) FROM booking_request
                 WHERE status = 'requested' AND EXISTS (SELECT 1 FROM json_each(preferences) WHERE value = ?)
                 ORDER BY n
                 """), arguments: [start.seconds]).map(RequestRecord.init)

@@ -13,22 +13,25 @@ public struct SeekerRecord: Sendable, Equatable {
     public var consentedVersion: String?
     public var consentKind: String?
 
+    /// The columns `init(row:)` reads, in its order (by position: see `RequestRecord.columns`).
+    static let columns = "seeker_no, name, phone, my_page, webcam_device, status, no_show_count, consented_version, consent_kind"
+
     init(row: Row) {
-        seekerNo = row["seeker_no"]
-        name = row["name"]
-        phone = row["phone"]
-        myPage = row["my_page"]
-        webcamDevice = row["webcam_device"]
-        status = row["status"]
-        noShowCount = row["no_show_count"]
-        consentedVersion = row["consented_version"]
-        consentKind = row["consent_kind"]
+        seekerNo = row[0]
+        name = row[1]
+        phone = row[2]
+        myPage = row[3]
+        webcamDevice = row[4]
+        status = row[5]
+        noShowCount = row[6]
+        consentedVersion = row[7]
+        consentKind = row[8]
     }
 }
 
 public enum SeekerStore {
     public static func fetch(_ seekerNo: String, in db: Database) throws -> SeekerRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM seeker WHERE seeker_no = ?"), arguments: [seekerNo])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SeekerRecord.columns) FROM seeker WHERE seeker_no = ?"), arguments: [seekerNo])
             .map(SeekerRecord.init)
     }
 
