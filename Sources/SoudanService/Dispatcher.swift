@@ -142,14 +142,16 @@ public final class Dispatcher: Sendable {
 
     /// Runs a request inside the writer's batch: the idempotency check, the body in
     /// its own savepoint, the remembered reply and the access record all commit
-    /// together, and the reply leaves only after they have.
+    /// together (the record at the batch's end), and the reply leaves only after
+    /// they have.
     private func runInWriter(_ request: Request, _ operation: Operation, caller: Caller, reply: @escaping @Sendable ([UInt8]) -> Void) {
         let job = WriteJob(
             run: { [self] db in
                 var context = makeContext(request, caller: caller, now: clock.now())
                 let outcome = try execute(request, operation, in: db, context: &context)
-                let code = outcome.code
-                try AccessLog.append(accessRecord(context, op: request.op, code: code, caller: caller), in: db)
+                // Appended with the batch's other records just before its COMMIT:
+                // in the same transaction as the write, one chain-head read for all.
+                pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: outcome.code, caller: caller))
                 return .object(outcome.reply)
             },
             completion: { [self] result in

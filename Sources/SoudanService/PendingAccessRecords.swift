@@ -3,20 +3,21 @@ import GRDB
 import SoudanSync
 import SoudanStore
 
-/// Access records of requests that do not write (pings, reads, refusals), on
-/// their way to the single writer.
+/// Access records on their way into the log, appended by the single writer just
+/// before each COMMIT (`appendAll`, from its `beforeCommit` hook): one chain-head
+/// read and one loop per batch, however many requests it answers.
 ///
-/// Why: a writer batch costs a BEGIN, a COMMIT with its fsync and the time rules
-/// whatever it holds, and pings arrive by the ten thousand a second. Records
-/// collect here and the writer takes all of them at the start of its next batch
-/// (`appendAll`, from its `beforeBatch` hook), in answer order and before that
-/// batch's own jobs. With writes flowing, that batch comes anyway; otherwise the
-/// first record into an empty buffer asks the writer for a batch within
-/// `maximumDelay`, and a full buffer asks for one at once.
+/// Records of writes are added by their job during the batch (`addFromWriter`),
+/// so they commit with the write, before its reply. Records of requests that do
+/// not write (pings, reads, refusals) are added from any thread (`add`): a writer
+/// batch costs a BEGIN, a COMMIT with its fsync and the time rules, and pings
+/// arrive by the ten thousand a second, so they wait for the next batch. With
+/// writes flowing, that batch comes anyway; otherwise the first record into an
+/// empty buffer asks the writer for a batch within `maximumDelay`, and a full
+/// buffer asks for one at once.
 ///
-/// A crash can lose the records of the last `maximumDelay`: a read's reply never
-/// waited for its access record (writes' records commit with the write, before
-/// the reply).
+/// A crash can lose the records of reads from the last `maximumDelay`: a read's
+/// reply never waited for its access record.
 final class PendingAccessRecords: Sendable {
     static let maximumDelay = DispatchTimeInterval.milliseconds(10)
     static let batchAtOnce = 4096
@@ -37,6 +38,11 @@ final class PendingAccessRecords: Sendable {
             default: return .none
             }
         }
+    }
+
+    /// From a job inside the writer's batch: the batch's own `beforeCommit` takes it.
+    func addFromWriter(_ record: AccessRecord) {
+        records.withLock { $0.append(record) }
     }
 
     /// Appends everything waiting, in the writer's batch.

@@ -4,8 +4,8 @@ public import Logging
 public import SoudanDomain
 public import SoudanStore
 
-/// The daemon without its sockets: the database, its single writer (access
-/// records of reads and the time rules go in before every batch), the counselors seeded, and the dispatcher over
+/// The daemon without its sockets: the database, its single writer (the time
+/// rules go in before every batch, the access records before every commit), the counselors seeded, and the dispatcher over
 /// every operation.
 ///
 /// soudand puts the libuv server in front of it; the fuzz target feeds it frames
@@ -36,10 +36,8 @@ public struct Service: Sendable {
                 try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
             }
         }
-        hooks.beforeBatch = { db in
-            try pendingAccess.appendAll(in: db)
-            try housekeeping.run(db)
-        }
+        hooks.beforeBatch = { db in try housekeeping.run(db) }
+        hooks.beforeCommit = { db in try pendingAccess.appendAll(in: db) }
         let writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
         try writer.sync { db in
             try db.inTransaction {

@@ -56,10 +56,13 @@ public final class SingleWriter: Sendable {
     private let hooks: Hooks
 
     /// Called on the writer's queue around each batch: `beforeBatch` may add work
-    /// of its own to the transaction (time rules, housekeeping); `afterBatch` sees
-    /// the outcome (statistics, waking long-polls).
+    /// of its own to the transaction (time rules, housekeeping), and so may
+    /// `beforeCommit` once every job has run (the access records the jobs left);
+    /// `afterBatch` sees the outcome (statistics, waking long-polls). If either
+    /// of the first two throws, the batch does not commit.
     public struct Hooks: Sendable {
         public var beforeBatch: @Sendable (Database) throws -> Void = { _ in }
+        public var beforeCommit: @Sendable (Database) throws -> Void = { _ in }
         public var afterBatch: @Sendable (BatchReport) -> Void = { _ in }
         public init() {}
     }
@@ -155,6 +158,7 @@ public final class SingleWriter: Sendable {
                             results.append(.failure(error))
                         }
                     }
+                    try hooks.beforeCommit(db)
                     return .commit
                 }
             }
