@@ -70,7 +70,7 @@ enum RequestOperations {
             try BookingRules.checkSlotTime(start, field: "preferences[\(index)]", calendar: env.calendar, now: now)
         }
         // 5. Open requests and scheduled consultations under the limit.
-        let open = try RequestStore.open(for: seekerNo, in: db).count + ConsultationStore.scheduledCount(for: seekerNo, in: db)
+        let open = try RequestStore.openCount(for: seekerNo, in: db) + ConsultationStore.scheduledCount(for: seekerNo, in: db)
         try BookingRules.checkOpenLimit(open: open, limit: env.office.openRequestLimit)
 
         let device = args.object("device").map { (id: $0.text("id"), os: $0.string("os"), app: $0.string("app")) }

@@ -82,7 +82,7 @@ struct Scheduler {
     /// active, eligible, consented to the version in force and free then.
     func fillFreedSlot(counselorID: String, start: Instant, now: Instant, in db: Database) throws {
         guard env.office.autoScheduleOnRelease, BookingRules.isBookable(start, calendar: env.calendar, now: now),
-            let counselor = try working(at: start, in: db).first(where: { $0.counselorID == counselorID }),
+            let counselor = try CounselorStore.fetch(counselorID, in: db), try works(counselor, at: start, in: db),
             try !ConsultationStore.counselorBooked(counselorID, at: start, in: db)
         else { return }
         let terms = try TermsStore.current(at: now, in: db).version

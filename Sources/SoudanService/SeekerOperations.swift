@@ -10,16 +10,16 @@ enum SeekerOperations {
             Operation("seeker.register", sockets: Sockets.both, .write { db, context in
                 let args = context.args
                 let seekerNo = args.text("seeker_no")
-                let created = try SeekerStore.upsert(
+                let (record, created) = try SeekerStore.upsert(
                     seekerNo: seekerNo, name: try args.nonBlank("name"), phone: args.text("phone"),
                     myPage: args.bool("my_page") ?? false, webcamDevice: args.bool("webcam_device") ?? false, at: context.now, in: db)
                 try EventLog.append(created ? "seeker.registered" : "seeker.updated", at: context.now,
                                     data: ["seeker_no": .string(seekerNo)], in: db)
-                return ["seeker": try seeker(seekerNo, in: db).json, "created": .bool(created)]
+                return ["seeker": record.json, "created": .bool(created)]
             }),
             Operation("seeker.consent", sockets: Sockets.both, .write { db, context in
                 let seekerNo = context.args.text("seeker_no")
-                _ = try seeker(seekerNo, in: db)
+                var record = try seeker(seekerNo, in: db)
                 let current = try TermsStore.current(at: context.now, in: db).version
                 let version = context.args.text("terms_version")
                 guard version == current else {
@@ -29,7 +29,9 @@ enum SeekerOperations {
                 try SeekerStore.recordConsent(seekerNo: seekerNo, version: version, kind: "explicit", at: context.now, in: db)
                 try EventLog.append("seeker.consented", at: context.now,
                                     data: ["seeker_no": .string(seekerNo), "kind": "explicit", "terms_version": .string(version)], in: db)
-                return ["seeker": try seeker(seekerNo, in: db).json]
+                record.consentedVersion = version
+                record.consentKind = "explicit"
+                return ["seeker": record.json]
             }),
             Operation("seeker.get", sockets: Sockets.both, .read { db, context in
                 let record = try seeker(context.args.text("seeker_no"), in: db)

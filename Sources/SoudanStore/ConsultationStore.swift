@@ -23,6 +23,9 @@ public struct ConsultationRecord: Sendable, Equatable {
 
     public var end: Instant { start.adding(minutes: 30) }
 
+}
+
+extension ConsultationRecord {
     /// The columns `init(row:)` reads, in its order (by position: see `RequestRecord.columns`).
     static let columns = """
         consultation_id, request_id, seeker_no, counselor_id, start, status, companions, override_reason, override_uid,
@@ -95,7 +98,12 @@ public enum ConsultationStore {
                     now.seconds, now.seconds,
                 ])
         }
-        return try fetch(id, in: db)!
+        // What was just written, without reading it back.
+        return ConsultationRecord(
+            consultationID: id, requestID: new.requestID, seekerNo: new.seekerNo, counselorID: new.counselorID, start: new.start,
+            status: "scheduled", companions: new.companions, overrideReason: new.override?.reason,
+            overrideUID: new.override.map { Int64($0.uid) }, overridePID: new.override.map { Int64($0.pid) }, contacted: false,
+            contactNote: nil, cancelChannel: nil, cancelReason: nil, completeNote: nil, startedAt: nil, completedAt: nil)
     }
 
     /// Moves a consultation to another slot (and maybe counselor), checked by the same indexes.

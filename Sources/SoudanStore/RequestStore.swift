@@ -20,6 +20,9 @@ public struct RequestRecord: Sendable, Equatable {
     public var reason: String?
     public var createdAt: Instant
 
+}
+
+extension RequestRecord {
     /// The columns `init(row:)` reads, in its order: by position, because GRDB's
     /// lookup by name lowercases the name on every access, and these rows are
     /// decoded several times per booking.
@@ -89,7 +92,17 @@ public enum RequestStore {
                 new.channel, JSONWriter.string(new.companions), new.note, new.duringConsultation, new.device?.id,
                 new.device?.os, new.device?.app, now.seconds, now.seconds,
             ])
-        return try fetch(id, in: db)!
+        // What was just written, without reading it back.
+        return RequestRecord(
+            requestID: id, seekerNo: new.seekerNo, name: new.name, phone: new.phone, preferences: new.preferences, channel: new.channel,
+            companions: new.companions, note: new.note, duringConsultation: new.duringConsultation, deviceID: new.device?.id,
+            deviceOS: new.device?.os, deviceApp: new.device?.app, status: "requested", reason: nil, createdAt: now)
+    }
+
+    /// How many of the seeker's requests are still open (`requested`).
+    public static func openCount(for seekerNo: String, in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM booking_request WHERE seeker_no = ? AND status = 'requested'"),
+                         arguments: [seekerNo]) ?? 0
     }
 
     public static func fetch(_ requestID: String, in db: Database) throws -> RequestRecord? {

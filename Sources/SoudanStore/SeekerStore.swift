@@ -13,6 +13,9 @@ public struct SeekerRecord: Sendable, Equatable {
     public var consentedVersion: String?
     public var consentKind: String?
 
+}
+
+extension SeekerRecord {
     /// The columns `init(row:)` reads, in its order (by position: see `RequestRecord.columns`).
     static let columns = "seeker_no, name, phone, my_page, webcam_device, status, no_show_count, consented_version, consent_kind"
 
@@ -35,24 +38,31 @@ public enum SeekerStore {
             .map(SeekerRecord.init)
     }
 
-    /// Creates or updates the profile; true when it was created.
+    /// Creates or updates the profile; returns it as stored, and whether it was created.
     public static func upsert(
         seekerNo: String, name: String, phone: String, myPage: Bool, webcamDevice: Bool, at now: Instant, in db: Database
-    ) throws -> Bool {
-        let exists = try fetch(seekerNo, in: db) != nil
-        if exists {
+    ) throws -> (seeker: SeekerRecord, created: Bool) {
+        if var existing = try fetch(seekerNo, in: db) {
             try db.run(
                 sql: "UPDATE seeker SET name = ?, phone = ?, my_page = ?, webcam_device = ?, updated_at = ? WHERE seeker_no = ?",
                 arguments: [name, phone, myPage, webcamDevice, now.seconds, seekerNo])
-        } else {
-            try db.run(
-                sql: """
-                    INSERT INTO seeker(seeker_no, name, phone, my_page, webcam_device, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [seekerNo, name, phone, myPage, webcamDevice, now.seconds, now.seconds])
+            existing.name = name
+            existing.phone = phone
+            existing.myPage = myPage
+            existing.webcamDevice = webcamDevice
+            return (existing, false)
         }
-        return !exists
+        try db.run(
+            sql: """
+                INSERT INTO seeker(seeker_no, name, phone, my_page, webcam_device, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [seekerNo, name, phone, myPage, webcamDevice, now.seconds, now.seconds])
+        // The table's defaults, without reading the row back.
+        let created = SeekerRecord(
+            seekerNo: seekerNo, name: name, phone: phone, myPage: myPage, webcamDevice: webcamDevice, status: "active",
+            noShowCount: 0, consentedVersion: nil, consentKind: nil)
+        return (created, true)
     }
 
     /// Records consent to `version` (explicit, or deemed by use after a change).
