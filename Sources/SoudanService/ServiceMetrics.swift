@@ -12,7 +12,14 @@ public final class ServiceMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let counters = LockedValue<[String: CoreMetrics.Counter]>([:])
-    private let timers = LockedValue<[String: CoreMetrics.Timer]>([:])
+    /// The per-reply handles, under one lock and without building a string key:
+    /// this runs for every reply, pings included.
+    private let replyHandles = LockedValue<[ReplyKey: (requests: CoreMetrics.Counter, duration: CoreMetrics.Timer)]>([:])
+
+    private struct ReplyKey: Hashable {
+        var op: String
+        var code: String
+    }
     private let batchSize: CoreMetrics.Recorder
     private let gauges = LockedValue<[String: CoreMetrics.Gauge]>([:])
 
@@ -28,15 +35,17 @@ public final class ServiceMetrics: Sendable {
     }
 
     public func reply(op: String?, code: String, latencyNanoseconds: UInt64) {
-        let op = op ?? "none"
-        counter("soudan_requests_total", [("op", op), ("code", code)]).increment()
-        let timer = timers.withLock { timers in
-            if let timer = timers[op] { return timer }
-            let timer = CoreMetrics.Timer(label: "soudan_request_duration_seconds", dimensions: [("op", op)], factory: factory)
-            timers[op] = timer
-            return timer
+        let key = ReplyKey(op: op ?? "none", code: code)
+        let handles = replyHandles.withLock { handles in
+            if let found = handles[key] { return found }
+            let made = (
+                requests: CoreMetrics.Counter(label: "soudan_requests_total", dimensions: [("op", key.op), ("code", code)], factory: factory),
+                duration: CoreMetrics.Timer(label: "soudan_request_duration_seconds", dimensions: [("op", key.op)], factory: factory))
+            handles[key] = made
+            return made
         }
-        timer.recordNanoseconds(Int64(clamping: latencyNanoseconds))
+        handles.requests.increment()
+        handles.duration.recordNanoseconds(Int64(clamping: latencyNanoseconds))
     }
 
     public func batch(jobs: Int, committed: Bool) {
