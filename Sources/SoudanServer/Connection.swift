@@ -10,6 +10,9 @@ final class Connection {
     private unowned let server: Server
     private var machine: ConnectionStateMachine
     private var closed = false
+    /// Bytes written straight away by `uv_try_write` during `perform`, reported
+    /// to the state machine once the actions in hand are done.
+    private var writtenInline = 0
 
     init(id: UInt64, peer: PeerInfo, handle: UnsafeMutablePointer<uv_pipe_t>, server: Server, limits: ConnectionStateMachine.Limits) {
         self.id = id
@@ -52,9 +55,36 @@ final class Connection {
                 close(reason: reason)
             }
         }
+        if writtenInline > 0, !closed {
+            let byteCount = writtenInline
+            writtenInline = 0
+            perform(machine.writeCompleted(byteCount: byteCount, now: server.nowMs))
+        }
     }
 
+    /// Writes at once what the socket takes (most replies: no request, no copy,
+    /// no callback), and queues the rest with `uv_write`. libuv refuses a try
+    /// while earlier writes are queued, so bytes never overtake each other.
     private func write(_ bytes: [UInt8]) {
+        let written = bytes.withUnsafeBytes { raw -> Int32 in
+            var buffer = uv_buf_init(UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(raw.count))
+            return uv_try_write(asStream(handle), &buffer, 1)
+        }
+        if written == Int32(bytes.count) {
+            writtenInline += bytes.count
+            return
+        }
+        if written >= 0 {
+            writtenInline += Int(written)
+            queueWrite(Array(bytes[Int(written)...]))
+        } else if written == UV_EAGAIN.rawValue {
+            queueWrite(bytes)
+        } else {
+            perform(machine.writeFailed())
+        }
+    }
+
+    private func queueWrite(_ bytes: [UInt8]) {
         let request = WriteRequest(bytes: bytes, connection: self)
         var buffer = uv_buf_init(request.storage.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(request.byteCount))
         let rc = uv_write(request.request, asStream(handle), &buffer, 1) { request, status in
