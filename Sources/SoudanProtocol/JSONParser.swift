@@ -105,12 +105,20 @@ public struct JSONParser {
             index += 1
             return .object(object)
         }
-        var seen = Set<String>()
+        // Duplicate keys: a look through the keys so far while the object is small
+        // (requests are), a set once it is not, so a hostile object with a
+        // million keys stays linear.
+        var seen: Set<String>?
         while true {
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw syntaxError("a key") }
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw .duplicateKey(key) }
+            if seen == nil, object.count >= 16 { seen = Set(object.keys) }
+            if seen != nil {
+                guard seen!.insert(key).inserted else { throw .duplicateKey(key) }
+            } else if object.members.contains(where: { $0.key == key }) {
+                throw .duplicateKey(key)
+            }
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw syntaxError("':'") }
             index += 1

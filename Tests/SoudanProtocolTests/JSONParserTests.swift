@@ -34,6 +34,18 @@ import Testing
         #expect(throws: JSONParseError.duplicateKey("a")) { try parse(#"{"a":1,"a":2}"#) }
     }
 
+    /// Small objects are checked by a scan, large ones by a set: a duplicate is
+    /// found on either side of the switch, and wherever it sits.
+    @Test(arguments: [2, 15, 16, 17, 40, 5000])
+    func refusesDuplicateKeysInObjectsOfAnySize(keys: Int) throws {
+        let members = (0..<keys).map { "\"k\($0)\":\($0)" }
+        #expect(try parse("{" + members.joined(separator: ",") + "}").objectValue?.count == keys)
+        for duplicate in Set([0, keys / 2, keys - 1]) {
+            let text = "{" + (members + ["\"k\(duplicate)\":0"]).joined(separator: ",") + "}"
+            #expect(throws: JSONParseError.duplicateKey("k\(duplicate)")) { try parse(text) }
+        }
+    }
+
     @Test func refusesDeepNestingWithoutRecursingForever() throws {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(throws: JSONParseError.tooDeep(limit: JSONParser.defaultMaxDepth)) { try parse(deep) }
