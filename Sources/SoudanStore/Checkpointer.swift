@@ -35,8 +35,6 @@ public final class Checkpointer: @unchecked Sendable {
         timer.setEventHandler { [connection, logger] in
             do {
                 try connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                // Another connection (a backup, an operator's shell) is checkpointing: next time.
             } catch {
                 logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
             }
