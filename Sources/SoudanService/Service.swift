@@ -14,7 +14,6 @@ public struct Service: Sendable {
     public let pool: DatabasePool
     public let writer: SingleWriter
     public let dispatcher: Dispatcher
-    public let checkpointer: Checkpointer
 
     /// - Parameter operations: a last look at the operation table before the
     ///   dispatcher is built (the fuzz target drops the ones that touch files).
@@ -24,7 +23,6 @@ public struct Service: Sendable {
         operations: ([Operation]) -> [Operation] = { $0 }
     ) throws -> Service {
         let pool = try Store.open(path: databasePath, durability: durability, now: clock.now())
-        let checkpointer = try Checkpointer(path: databasePath, durability: durability, logger: logger)
         let stats = Stats()
         let events = EventSignal()
         let maintenance = Maintenance()
@@ -54,6 +52,6 @@ public struct Service: Sendable {
             operations: operations(Operations.all(environment)), pool: pool, writer: writer, pendingAccess: pendingAccess,
             clock: clock, stats: stats,
             events: events, logger: logger)
-        return Service(pool: pool, writer: writer, dispatcher: dispatcher, checkpointer: checkpointer)
+        return Service(pool: pool, writer: writer, dispatcher: dispatcher)
     }
 }

@@ -38,8 +38,6 @@ public enum Store {
             try db.run(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             // Erased personal data (privacy.purge) must not linger in free pages.
             try db.run(sql: "PRAGMA secure_delete = ON")
-            // The Checkpointer copies the WAL back, on a connection of its own.
-            try db.run(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         let pool: DatabasePool
         do {

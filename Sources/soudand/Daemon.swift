@@ -17,7 +17,6 @@ final class Daemon {
     let logger: Logger
     let pool: DatabasePool
     let writer: SingleWriter
-    let checkpointer: Checkpointer
     let dispatcher: Dispatcher
     let counters = ServerCounters()
     private let lock: DatabaseLock
@@ -35,7 +34,6 @@ final class Daemon {
         pool = service.pool
         writer = service.writer
         dispatcher = service.dispatcher
-        checkpointer = service.checkpointer
     }
 
     /// Starts the loop thread, waits until both sockets accept (or binding fails),
@@ -85,7 +83,6 @@ final class Daemon {
         SystemdIntegration.notify("READY=1\nSTATUS=serving")
         stopped.wait()
         writer.close()
-        checkpointer.stop()
         try? pool.close()
         logger.notice("stopped")
     }
