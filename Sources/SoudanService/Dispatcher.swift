@@ -268,11 +268,7 @@ public final class Dispatcher: Sendable {
         let access = accessRecord(context, op: op, code: Self.code(of: body), caller: caller)
         // Reads and refusals do not wait for their access record to commit: it joins
         // the writer's next batch, which comes within a few milliseconds.
-        switch pendingAccess.add(access) {
-        case .none: break
-        case .soon: writer.requestBatch(within: PendingAccessRecords.maximumDelay)
-        case .now: writer.requestBatch(within: .never)
-        }
+        if let delay = pendingAccess.add(access) { writer.requestBatch(within: delay) }
         send(id: id, body: body, op: op, caller: caller, reply: reply)
     }
 

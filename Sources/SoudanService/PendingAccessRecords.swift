@@ -24,18 +24,16 @@ final class PendingAccessRecords: Sendable {
 
     private let records = LockedValue<[AccessRecord]>([])
 
-    /// What the caller must ask of the writer after `add`.
-    enum Urgency {
-        case none, soon, now
-    }
-
-    func add(_ record: AccessRecord) -> Urgency {
-        records.withLock { records -> Urgency in
+    /// Adds a record; returns the delay within which the caller must ask the
+    /// writer for a batch (`SingleWriter.requestBatch`), or nil if one is asked
+    /// for already.
+    func add(_ record: AccessRecord) -> DispatchTimeInterval? {
+        records.withLock { records -> DispatchTimeInterval? in
             records.append(record)
             switch records.count {
-            case 1: return .soon
-            case Self.batchAtOnce: return .now
-            default: return .none
+            case 1: return Self.maximumDelay
+            case Self.batchAtOnce: return .nanoseconds(0)
+            default: return nil
             }
         }
     }

@@ -5,8 +5,8 @@ public import SoudanDomain
 public import SoudanStore
 
 /// The daemon without its sockets: the database, its single writer (the time
-/// rules go in before every batch, the access records before every commit), the counselors seeded, and the dispatcher over
-/// every operation.
+/// rules go in before every batch, the access records before every commit), the
+/// counselors seeded, and the dispatcher over every operation.
 ///
 /// soudand puts the libuv server in front of it; the fuzz target feeds it frames
 /// directly, so both exercise the same wiring.
@@ -50,8 +50,7 @@ public struct Service: Sendable {
             connectionStats: connectionStats)
         let dispatcher = Dispatcher(
             operations: operations(Operations.all(environment)), pool: pool, writer: writer, pendingAccess: pendingAccess,
-            clock: clock, stats: stats,
-            events: events, logger: logger)
+            clock: clock, stats: stats, events: events, logger: logger)
         return Service(pool: pool, writer: writer, dispatcher: dispatcher)
     }
 }
