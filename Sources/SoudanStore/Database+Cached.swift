@@ -21,9 +21,11 @@ extension Database {
         do {
             value = try body()
         } catch {
-            // Rolling back alone would leave the savepoint on SQLite's stack.
-            try cachedStatement(sql: "ROLLBACK TO SAVEPOINT soudan").execute()
-            try cachedStatement(sql: "RELEASE SAVEPOINT soudan").execute()
+            // Rolling back alone would leave the savepoint on SQLite's stack. If
+            // SQLite already rolled the whole transaction back (some I/O errors
+            // do), these fail too: the body's error is the one to report.
+            try? cachedStatement(sql: "ROLLBACK TO SAVEPOINT soudan").execute()
+            try? cachedStatement(sql: "RELEASE SAVEPOINT soudan").execute()
             throw error
         }
         try cachedStatement(sql: "RELEASE SAVEPOINT soudan").execute()

@@ -116,4 +116,22 @@ import SoudanProtocol
         writer.requestBatch(within: .never)
         #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 0)
     }
+
+    /// When SQLite has already rolled the whole transaction back (as some I/O
+    /// errors make it), the savepoint is gone: the body's own error is reported,
+    /// not the failed ROLLBACK TO that follows it.
+    @Test func aSavepointReportsTheBodysErrorEvenWhenTheTransactionIsGone() throws {
+        let store = try TemporaryStore()
+        #expect(throws: Boom.self) {
+            try store.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN")
+                _ = try db.inCachedSavepoint { () throws -> Int in
+                    try db.execute(sql: "ROLLBACK")
+                    throw Boom()
+                }
+            }
+        }
+        // The connection is usable afterwards.
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
+    }
 }
