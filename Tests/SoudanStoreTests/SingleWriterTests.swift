@@ -80,22 +80,32 @@ import SoudanProtocol
 
     @Test func aRequestedBatchRunsWithoutAnyJobAndRequestsMeanwhileShareIt() throws {
         let store = try TemporaryStore()
-        let batches = LockedValue(0)
-        let ran = DispatchSemaphore(value: 0)
+        let jobs = LockedValue(0)
+        let batchDone = DispatchSemaphore(value: 0)
         var hooks = SingleWriter.Hooks()
-        hooks.beforeBatch = { _ in
-            batches.withLock { $0 += 1 }
-            ran.signal()
+        hooks.afterBatch = { report in
+            jobs.withLock { $0 += report.jobs }
+            batchDone.signal()
         }
         let writer = store.writer(hooks: hooks)
-        for _ in 0..<50 { writer.requestBatch(within: .milliseconds(20)) }
-        #expect(ran.wait(timeout: .now() + 10) == .success)
-        writer.flush()  // one more batch of its own, after the requested one
-        #expect(batches.withLock { $0 } == 2)
-        ran.wait()  // the flush's batch
+        func waitForJobs(_ count: Int) {
+            while jobs.withLock({ $0 }) < count {
+                if batchDone.wait(timeout: .now() + 10) == .timedOut { return }
+            }
+        }
+        // Hold the writer busy while the requests come, however slowly this
+        // machine makes them: they must all share one batch.
+        let gate = DispatchSemaphore(value: 0)
+        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        for _ in 0..<50 { writer.requestBatch(within: .milliseconds(1)) }
+        gate.signal()
+        waitForJobs(2)
+        writer.flush()
+        #expect(jobs.withLock { $0 } == 3, "the gate, one job for 50 requests, the flush")
+        // A later request gets a batch of its own.
         writer.requestBatch(within: .milliseconds(1))
-        #expect(ran.wait(timeout: .now() + 10) == .success, "a later request gets a batch of its own")
-        #expect(batches.withLock { $0 } == 3)
+        waitForJobs(4)
+        #expect(jobs.withLock { $0 } == 4)
     }
 
     @Test func afterCloseJobsFailWithoutTouchingTheDatabase() throws {
