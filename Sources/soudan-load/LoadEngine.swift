@@ -43,6 +43,11 @@ final class LoadEngine {
     private var endpoints: [Endpoint] = []
     private var sessions: [Session] = []
     private var exhausted = false
+    /// When a reply last came in: a daemon that answers nothing for the plan's
+    /// `replyTimeout` fails the flows waiting on it, as the blocking client's
+    /// socket timeout did.
+    private var lastReply: UInt64 = 0
+    private let replyTimeout: UInt64
     private let epoll: Int32
     private let timer: Int32
     private var report = WorkerTotals()
@@ -61,6 +66,7 @@ final class LoadEngine {
         self.counters = counters
         let pipelined = plan.rate == nil && (plan.scenario == .ping || plan.scenario == .read)
         width = pipelined ? plan.pipeline : 1
+        replyTimeout = UInt64(plan.replyTimeout * 1e9)
         interval = plan.rate.map { UInt64(Double(plan.connections) / $0 * 1e9) }
         if case .afterSeconds(let seconds) = plan.stop { deadline = start + UInt64(seconds * 1e9) } else { deadline = nil }
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -88,7 +94,8 @@ final class LoadEngine {
     /// Runs until the plan's end and every flow begun has finished.
     func run() -> WorkerTotals {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
-        startFlows(now: Self.now())
+        lastReply = Self.now()
+        startFlows(now: lastReply)
         while keepsGoing {
             armTimer()
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, Int32($0.count), 1000) }
@@ -102,7 +109,13 @@ final class LoadEngine {
                 }
                 serve(endpoint: Int(token), events: event.events)
             }
-            startFlows(now: Self.now())
+            let now = Self.now()
+            startFlows(now: now)
+            if now &- lastReply > replyTimeout {
+                for index in sessions.indices where sessions[index].flowsInFlight > 0 {
+                    fail(session: index, "\(ClientError.timedOut)")
+                }
+            }
         }
         for session in sessions {
             if let failure = session.failure { report.errors["client: \(failure)", default: 0] += 1 }
@@ -226,6 +239,7 @@ final class LoadEngine {
             throw .badReply("a reply with id \(reply.id) answers no request in flight")
         }
         let now = Self.now()
+        lastReply = now
         note(FlowScript.countedCode(reply), (now &- from) / 1000)
         if let next = sessions[session].script.advance(after: reply) {
             send(next, session: session, latencyFrom: now)

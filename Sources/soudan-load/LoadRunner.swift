@@ -21,6 +21,8 @@ struct LoadPlan: Sendable {
     /// Flows per second in total (open loop), or nil (closed loop).
     var rate: Double?
     /// Where acknowledged writes are logged (crash tests check each is kept).
+    /// Seconds without any reply before the flows waiting fail.
+    var replyTimeout: Double = 60
     var ackLog: AckLog?
 }
 

@@ -24,13 +24,14 @@ struct SoudanLoad: ParsableCommand {
     @Option(help: "Seconds to run.") var duration: Double = 10
     @Option(help: "Stop after this many flows instead (closed loop).") var requests: Int?
     @Option(help: "Open loop: flows per second, in total.") var rate: Double?
+    @Option(help: "Seconds without any reply after which the flows still waiting count as failed.") var timeout: Double = 60
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(name: .customLong("ack-log"), help: "Append every acknowledged write (seeker, request, consultation id) to this file, one per line.")
     var ackLog: String?
 
     func validate() throws {
         guard connections >= 1, pipeline >= 1 else { throw ValidationError("--connections and --pipeline must be at least 1") }
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        guard duration > 0, timeout > 0 else { throw ValidationError("--duration and --timeout must be positive") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
     }
 
@@ -39,7 +40,7 @@ struct SoudanLoad: ParsableCommand {
         let runner = LoadRunner(plan: LoadPlan(
             socket: socket, adminSocket: adminSocket, scenario: scenario, connections: connections, pipeline: pipeline,
             stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate,
-            ackLog: try ackLog.map(AckLog.init(path:))))
+            replyTimeout: timeout, ackLog: try ackLog.map(AckLog.init(path:))))
         let report = runner.run(progress: isatty(2) == 1 && !json)
         if json {
             print(JSONWriter.string(.object(report.summary(scenario: scenario.rawValue, connections: connections))))

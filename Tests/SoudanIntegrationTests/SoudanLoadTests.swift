@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import SoudanProtocol
+import Testing
+
+/// `soudan-load` run as scripts/bench and scripts/crash-test run it.
+@Suite struct SoudanLoadTests {
+    static var binary: String { URL(fileURLWithPath: TestDaemon.binary).deletingLastPathComponent().appendingPathComponent("soudan-load").path }
+
+    func summary(_ run: ProcessRun) throws -> JSONObject {
+        try #require(try JSONParser.parse(Array(run.stdout.utf8)).objectValue, "stdout: \(run.stdout) stderr: \(run.stderr)")
+    }
+
+    /// Whole booking flows over both sockets: every reply counted once, only
+    /// slot_taken among the errors, and what was acknowledged is in the database.
+    @Test func bookFlowsRunToTheirEndAndEveryReplyIsCounted() throws {
+        let daemon = try TestDaemon(clock: "manual:2026-11-30T08:00:00+09:00")
+        let run = try runProcess(Self.binary, [
+            "--socket", daemon.servicePath, "--admin-socket", daemon.adminPath, "--scenario", "book",
+            "--connections", "8", "--requests", "40", "--json",
+        ])
+        #expect(run.status == 0)
+        let result = try summary(run)
+        #expect(result["flows"]?.intValue == 40)
+        let requests = try #require(result["requests"]?.intValue)
+        #expect(requests >= 40 * 4, "register, consent, request and schedule at least, per flow")
+        let errors = result["errors"]?.objectValue ?? [:]
+        #expect(errors.keys.allSatisfy { $0 == "slot_taken" }, "\(errors)")
+        let queue = try DatabaseQueue(path: daemon.databasePath, configuration: { var c = Configuration(); c.busyMode = .timeout(10); return c }())
+        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM seeker") } ?? 0 >= 40)
+    }
+
+    /// A daemon that accepts and never answers: the flows waiting fail after
+    /// --timeout instead of holding the run forever.
+    @Test func aSilentDaemonFailsTheWaitingFlowsAfterTheTimeout() throws {
+        let directory = TestDaemon.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/silent.sock"
+        let silent = Process()
+        silent.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        silent.arguments = ["python3", "-c", """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64)
+            print("listening", flush=True)
+            held = []
+            while True:
+                c, _ = s.accept(); held.append(c)
+            """, path]
+        let ready = Pipe()
+        silent.standardOutput = ready
+        silent.standardError = FileHandle.nullDevice
+        try silent.run()
+        defer {
+            // SIGKILL: children of the test runner inherit SIGTERM blocked.
+            kill(silent.processIdentifier, SIGKILL)
+            silent.waitUntilExit()
+        }
+        _ = ready.fileHandleForReading.availableData  // "listening": the socket accepts from here on
+        let started = Date()
+        let run = try runProcess(Self.binary, [
+            "--socket", path, "--admin-socket", path, "--scenario", "ping", "--connections", "3",
+            "--duration", "0.2", "--timeout", "1", "--json",
+        ])
+        #expect(run.status == 0)
+        #expect(Date().timeIntervalSince(started) < 30)
+        let errors = try summary(run)["errors"]?.objectValue ?? [:]
+        #expect(errors["client: no reply in time"]?.intValue == 3, "\(errors)")
+    }
+}
