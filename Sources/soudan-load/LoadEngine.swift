@@ -174,13 +174,13 @@ final class LoadEngine {
     }
 
     private func startFlows(session index: Int, now: UInt64) {
-        if interval != nil {
+        if let interval {
             // Open loop: one flow at a time, each at its scheduled instant or, if
             // the previous one ran late, at once — its latency still counts from
             // its schedule.
             guard sessions[index].flowsInFlight == 0, sessions[index].nextIntended <= now, mayStart(now: now) else { return }
             let intended = sessions[index].nextIntended
-            sessions[index].nextIntended += interval!
+            sessions[index].nextIntended += interval
             begin(session: index, latencyFrom: intended)
         } else {
             while sessions[index].flowsInFlight < width, sessions[index].failure == nil, mayStart(now: now) {
