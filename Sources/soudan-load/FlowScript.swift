@@ -36,11 +36,9 @@ struct FlowScript {
         self.ackLog = ackLog
     }
 
-    /// Whether this connection books (in `mixed`, every other one reads).
+    /// Whether this connection books (in `mixed`, every other one reads), and so
+    /// needs an admin connection too (scheduling and cancelling are staff's).
     var books: Bool { scenario == .book || (scenario == .mixed && worker % 2 == 0) }
-
-    /// Whether the scenario needs an admin connection besides the service one.
-    var needsAdmin: Bool { books }
 
     static let week: JSONObject = ["from": "2026-12-01", "to": "2026-12-07"]
     private static let name: JSONValue = .string("負荷テスト")

@@ -78,7 +78,7 @@ final class LoadEngine {
             let first = start + (interval ?? 0) * UInt64(worker) / UInt64(plan.connections)
             do {
                 let service = try add(LoadSocket(path: plan.socket), session: sessions.count)
-                let admin = script.needsAdmin ? try add(LoadSocket(path: plan.adminSocket), session: sessions.count) : nil
+                let admin = script.books ? try add(LoadSocket(path: plan.adminSocket), session: sessions.count) : nil
                 sessions.append(Session(script: script, service: service, admin: admin, nextIntended: first))
             } catch {
                 report.errors["client: connect", default: 0] += 1

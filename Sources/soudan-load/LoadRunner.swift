@@ -20,9 +20,9 @@ struct LoadPlan: Sendable {
     var stop: Stop
     /// Flows per second in total (open loop), or nil (closed loop).
     var rate: Double?
-    /// Where acknowledged writes are logged (crash tests check each is kept).
     /// Seconds without any reply before the flows waiting fail.
     var replyTimeout: Double = 60
+    /// Where acknowledged writes are logged (crash tests check each is kept).
     var ackLog: AckLog?
 }
 
