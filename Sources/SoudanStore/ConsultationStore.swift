@@ -133,8 +133,8 @@ public enum ConsultationStore {
     }
 
     public static func fetch(_ consultationID: String, in db: Database) throws -> ConsultationRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE consultation_id = ?"), arguments: [consultationID])
-            .map(ConsultationRecord.init)
+        try db.fetchFirst(sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE consultation_id = ?", arguments: [consultationID],
+                          ConsultationRecord.init)
     }
 
     public static func update(_ consultationID: String, set assignments: String, _ arguments: StatementArguments, at now: Instant, in db: Database) throws {
@@ -199,22 +199,22 @@ public enum ConsultationStore {
     }
 
     public static func live(for seekerNo: String, in db: Database) throws -> [ConsultationRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: """
+        try db.fetchEach(sql: """
             SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
-            """), arguments: [seekerNo]).map(ConsultationRecord.init)
+            """, arguments: [seekerNo], ConsultationRecord.init)
     }
 
     /// Scheduled consultations of a seeker starting after `now` (a suspension cancels them).
     public static func future(for seekerNo: String, after now: Instant, in db: Database) throws -> [ConsultationRecord] {
-        try Row.fetchAll(db, sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status = 'scheduled' AND start > ? ORDER BY start",
-                         arguments: [seekerNo, now.seconds]).map(ConsultationRecord.init)
+        try db.fetchEach(sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status = 'scheduled' AND start > ? ORDER BY start",
+                         arguments: [seekerNo, now.seconds], ConsultationRecord.init)
     }
 
     /// Scheduled, uncontacted consultations whose start is at or before `cutoff`.
     public static func dueForNoShow(startedAtOrBefore cutoff: Instant, in db: Database) throws -> [ConsultationRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: """
+        try db.fetchEach(sql: """
             SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'scheduled' AND contacted = 0 AND start <= ? ORDER BY start, n
-            """), arguments: [cutoff.seconds]).map(ConsultationRecord.init)
+            """, arguments: [cutoff.seconds], ConsultationRecord.init)
     }
 
     public static func list(
@@ -228,7 +228,7 @@ public enum ConsultationStore {
         if let seekerNo { conditions.append("seeker_no = ?"); arguments += [seekerNo] }
         if let status { conditions.append("status = ?"); arguments += [status] }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ConsultationRecord.columns) FROM consultation \(whereClause) ORDER BY start, counselor_id, n"), arguments: arguments)
-            .map(ConsultationRecord.init)
+        return try db.fetchEach(sql: "SELECT \(ConsultationRecord.columns) FROM consultation \(whereClause) ORDER BY start, counselor_id, n",
+                                arguments: arguments, ConsultationRecord.init)
     }
 }

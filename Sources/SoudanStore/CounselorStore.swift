@@ -5,11 +5,11 @@ import SoudanSync
 
 public enum CounselorStore {
     public static func all(in db: Database) throws -> [CounselorSettings] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM counselor ORDER BY counselor_id")).map(settings)
+        try db.fetchEach(sql: "SELECT \(columns) FROM counselor ORDER BY counselor_id", settings)
     }
 
     public static func fetch(_ counselorID: String, in db: Database) throws -> CounselorSettings? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM counselor WHERE counselor_id = ?"), arguments: [counselorID]).map(settings)
+        try db.fetchFirst(sql: "SELECT \(columns) FROM counselor WHERE counselor_id = ?", arguments: [counselorID], settings)
     }
 
     /// Adds or updates a counselor (name, meeting, weekly hours).
@@ -37,10 +37,10 @@ public enum CounselorStore {
     /// Absences overlapping a range of days, per counselor.
     public static func absences(from: CivilDate, to: CivilDate, in db: Database) throws -> [String: [ClosedRange<Int>]] {
         var result: [String: [ClosedRange<Int>]] = [:]
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT counselor_id, from_day, to_day FROM counselor_absence WHERE from_day <= ? AND to_day >= ?
             """), arguments: [to.daysSinceEpoch, from.daysSinceEpoch])
-        for row in rows {
+        while let row = try rows.next() {
             let low: Int = row[1]
             let high: Int = row[2]
             result[row[0], default: []].append(low...high)

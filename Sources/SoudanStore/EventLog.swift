@@ -15,8 +15,8 @@ public enum EventLog {
     }
 
     public static func fetch(after seq: Int64, max: Int, in db: Database) throws -> [JSONValue] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, type, at, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?"),
-                         arguments: [seq, max]).map { row in
+        try db.fetchEach(sql: "SELECT seq, type, at, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
+                         arguments: [seq, max]) { row in
             let text: String = row[3]
             return .object([
                 "seq": .int(row[0]), "type": .string(row[1]), "at": .string(WireTime.format(Instant(seconds: row[2]))),

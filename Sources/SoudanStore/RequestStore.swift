@@ -106,8 +106,8 @@ public enum RequestStore {
     }
 
     public static func fetch(_ requestID: String, in db: Database) throws -> RequestRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE request_id = ?"), arguments: [requestID])
-            .map(RequestRecord.init)
+        try db.fetchFirst(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE request_id = ?", arguments: [requestID],
+                          RequestRecord.init)
     }
 
     public static func setStatus(_ requestID: String, to status: String, reason: String?, at now: Instant, in db: Database) throws {
@@ -117,18 +117,18 @@ public enum RequestStore {
 
     /// A seeker's requests still waiting for a time (`requested`), oldest first.
     public static func open(for seekerNo: String, in db: Database) throws -> [RequestRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE seeker_no = ? AND status = 'requested' ORDER BY n"),
-                         arguments: [seekerNo]).map(RequestRecord.init)
+        try db.fetchEach(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE seeker_no = ? AND status = 'requested' ORDER BY n",
+                         arguments: [seekerNo], RequestRecord.init)
     }
 
     /// Open requests that listed `start` among their preferences, oldest first: the waitlist.
     public static func waitingFor(_ start: Instant, in db: Database) throws -> [RequestRecord] {
-        try Row.fetchAll(
-            db.cachedStatement(sql: """
+        try db.fetchEach(
+            sql: """
                 SELECT \(RequestRecord.columns) FROM booking_request
                 WHERE status = 'requested' AND EXISTS (SELECT 1 FROM json_each(preferences) WHERE value = ?)
                 ORDER BY n
-                """), arguments: [start.seconds]).map(RequestRecord.init)
+                """, arguments: [start.seconds], RequestRecord.init)
     }
 
     static func zeroPadded(_ n: Int64) -> String {

@@ -34,8 +34,7 @@ extension SeekerRecord {
 
 public enum SeekerStore {
     public static func fetch(_ seekerNo: String, in db: Database) throws -> SeekerRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SeekerRecord.columns) FROM seeker WHERE seeker_no = ?"), arguments: [seekerNo])
-            .map(SeekerRecord.init)
+        try db.fetchFirst(sql: "SELECT \(SeekerRecord.columns) FROM seeker WHERE seeker_no = ?", arguments: [seekerNo], SeekerRecord.init)
     }
 
     /// Creates or updates the profile; returns it as stored, and whether it was created.
