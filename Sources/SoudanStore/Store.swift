@@ -35,7 +35,7 @@ public enum Store {
         // shell) is waited for, boundedly, rather than failing the batch at once.
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
-            try db.run(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.run(sql: "PRAGMA synchronous = \(synchronousLevel(durability))")
             // Erased personal data (privacy.purge) must not linger in free pages.
             try db.run(sql: "PRAGMA secure_delete = ON")
         }
@@ -45,9 +45,17 @@ public enum Store {
         } catch {
             throw OpenError(description: "cannot open database \(path): \(error)")
         }
+        // GRDB's pool sets `synchronous = NORMAL` on its writer when it turns WAL
+        // on, after `prepareDatabase` has run: say it again, last, or FULL is lost
+        // and commits are acknowledged before the WAL reaches the disk.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronousLevel(durability))") }
         try Migrations.migrator(createdAt: now.seconds).migrate(pool)
         restrictFileModes(databasePath: path)
         return pool
+    }
+
+    static func synchronousLevel(_ durability: Durability) -> String {
+        durability == .full ? "FULL" : "NORMAL"
     }
 
     /// The database and its WAL hold personal data: readable by the service account

@@ -1,0 +1,23 @@
+import Foundation
+import GRDB
+import Testing
+import SoudanProtocol
+@testable import SoudanStore
+
+/// `synchronous` as the writer connection really has it: FULL syncs the WAL at
+/// every commit, so a reply sent after COMMIT survives a power loss.
+@Suite struct DurabilityTests {
+    /// SQLite's numbering: 1 is NORMAL, 2 is FULL.
+    static let levels: [Durability: Int] = [.normal: 1, .full: 2]
+
+    @Test(arguments: Durability.allCases)
+    func theWriterSyncsAsAsked(_ durability: Durability) throws {
+        let directory = NSTemporaryDirectory() + "soudan-durability-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pool = try Store.open(path: directory + "/soudan.sqlite3", durability: durability, now: Instant(seconds: 1_796_086_800))
+        defer { try? pool.close() }
+        let level = try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(level == Self.levels[durability])
+    }
+}
