@@ -144,13 +144,28 @@ public final class Dispatcher: Sendable {
     /// its own savepoint, the remembered reply and the access record all commit
     /// together (the record at the batch's end), and the reply leaves only after
     /// they have.
+    ///
+    /// Without an idempotency key, nothing is written after the body, so the
+    /// writer's savepoint around the job is the body's: a failing body throws its
+    /// error out of the job, which rolls it back and answers it.
     private func runInWriter(_ request: Request, _ operation: Operation, caller: Caller, reply: @escaping @Sendable ([UInt8]) -> Void) {
         let job = WriteJob(
             run: { [self] db in
                 var context = makeContext(request, caller: caller, now: clock.now())
-                let outcome = try execute(request, operation, in: db, context: &context)
-                // Appended with the batch's other records just before its COMMIT:
+                // Records are appended with the batch's others just before its COMMIT:
                 // in the same transaction as the write, one chain-head read for all.
+                guard request.idempotencyKey != nil else {
+                    do {
+                        let result = try runBody(operation, in: db, context: &context)
+                        pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: "ok", caller: caller))
+                        return .object(["ok": true, "result": .object(result)])
+                    } catch {
+                        let failure = wireError(error, op: request.op)
+                        pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: failure.code.rawValue, caller: caller))
+                        throw failure
+                    }
+                }
+                let outcome = try execute(request, operation, in: db, context: &context)
                 pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: outcome.code, caller: caller))
                 return .object(outcome.reply)
             },
@@ -166,7 +181,8 @@ public final class Dispatcher: Sendable {
         writer.submit(job)
     }
 
-    /// The reply body (`{"ok", "result"|"error"}`, no id) of a request run in the writer.
+    /// The reply body (`{"ok", "result"|"error"}`, no id) of a request with an
+    /// idempotency key, run in the writer.
     private func execute(_ request: Request, _ operation: Operation, in db: Database, context: inout RequestContext) throws -> (reply: JSONObject, code: String) {
         if let key = request.idempotencyKey {
             switch try Idempotency.lookup(key: key, op: request.op, args: request.args, in: db) {

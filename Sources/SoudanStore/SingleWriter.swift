@@ -149,7 +149,7 @@ public final class SingleWriter: Sendable {
         results.reserveCapacity(batch.count)
         do {
             try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
+                try db.inCachedImmediateTransaction {
                     try hooks.beforeBatch(db)
                     for job in batch {
                         do {
@@ -159,7 +159,6 @@ public final class SingleWriter: Sendable {
                         }
                     }
                     try hooks.beforeCommit(db)
-                    return .commit
                 }
             }
         } catch {

@@ -144,4 +144,58 @@ import SoudanProtocol
         // The connection is usable afterwards.
         try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
     }
+
+    /// A hook that throws keeps the whole batch from committing: every job in it
+    /// fails, none of their writes stays, and the next batch starts clean.
+    @Test func aFailingHookRollsTheWholeBatchBack() throws {
+        let store = try TemporaryStore()
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
+        let failNext = LockedValue(true)
+        var hooks = SingleWriter.Hooks()
+        hooks.beforeCommit = { db in
+            try db.execute(sql: "INSERT INTO t VALUES (-1)")
+            if failNext.withLock({ flag in defer { flag = false }; return flag }) { throw Boom() }
+        }
+        let writer = store.writer(hooks: hooks)
+        let gate = DispatchSemaphore(value: 0)
+        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        let failures = LockedValue(0)
+        let done = DispatchGroup()
+        for value in 0..<3 {
+            done.enter()
+            writer.submit(WriteJob(run: { db in
+                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                return .null
+            }, completion: { result in
+                if (try? result.get()) == nil { failures.withLock { $0 += 1 } }
+                done.leave()
+            }))
+        }
+        gate.signal()
+        done.wait()
+        #expect(failures.withLock { $0 } == 3)
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 0)
+        done.enter()
+        writer.submit(WriteJob(run: { db in
+            try db.execute(sql: "INSERT INTO t VALUES (7)")
+            return .null
+        }, completion: { _ in done.leave() }))
+        done.wait()
+        #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t ORDER BY v") } == [-1, 7])
+    }
+
+    /// When SQLite has rolled the transaction back on its own, the body's error
+    /// is what the caller sees, and the connection is out of any transaction.
+    @Test func aTransactionReportsTheBodysErrorEvenWhenSQLiteRolledItBack() throws {
+        let store = try TemporaryStore()
+        store.pool.writeWithoutTransaction { db in
+            #expect(throws: Boom.self) {
+                try db.inCachedImmediateTransaction {
+                    try db.execute(sql: "ROLLBACK")
+                    throw Boom()
+                }
+            }
+            #expect(!db.isInsideTransaction)
+        }
+    }
 }
