@@ -32,7 +32,7 @@ extension ConsultationRecord {
         override_pid, contacted, contact_note, cancel_channel, cancel_reason, complete_note, started_at, completed_at
         """
 
-    init(row: Row) {
+    init(row: ColumnReader) {
         consultationID = row[0]
         requestID = row[1]
         seekerNo = row[2]
@@ -166,12 +166,10 @@ public enum ConsultationStore {
         -> [String: (live: Int, bookedAtSlot: Bool)]
     {
         var loads: [String: (live: Int, bookedAtSlot: Bool)] = [:]
-        let counts = try Row.fetchCursor(db.cachedStatement(sql: """
+        let counts = try db.fetchEach(sql: """
             SELECT counselor_id, live FROM counselor_day_load WHERE day = ? AND live > 0
-            """), arguments: [day])
-        while let row = try counts.next() {
-            loads[row[0]] = (live: row[1], bookedAtSlot: false)
-        }
+            """, arguments: [day]) { row -> (String, Int) in (row[0], row[1]) }
+        for (counselorID, live) in counts { loads[counselorID] = (live: live, bookedAtSlot: false) }
         let holders = try String.fetchCursor(db.cachedStatement(sql: """
             SELECT counselor_id FROM consultation INDEXED BY consultation_live_by_start
             WHERE start = ? AND status IN ('scheduled', 'in_progress') AND consultation_id IS NOT ?
@@ -185,11 +183,11 @@ public enum ConsultationStore {
     /// Counselors holding a live consultation in each slot between two instants.
     public static func bookedCounselors(from: Instant, to: Instant, in db: Database) throws -> [Int64: Set<String>] {
         var booked: [Int64: Set<String>] = [:]
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+        let rows = try db.fetchEach(sql: """
             SELECT start, counselor_id FROM consultation INDEXED BY consultation_live_by_start
             WHERE start >= ? AND start < ? AND status IN ('scheduled', 'in_progress')
-            """), arguments: [from.seconds, to.seconds])
-        while let row = try rows.next() { booked[row[0], default: []].insert(row[1]) }
+            """, arguments: [from.seconds, to.seconds]) { row -> (Int64, String) in (row[0], row[1]) }
+        for (start, counselorID) in rows { booked[start, default: []].insert(counselorID) }
         return booked
     }
 

@@ -37,14 +37,14 @@ public enum CounselorStore {
     /// Absences overlapping a range of days, per counselor.
     public static func absences(from: CivilDate, to: CivilDate, in db: Database) throws -> [String: [ClosedRange<Int>]] {
         var result: [String: [ClosedRange<Int>]] = [:]
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+        let rows = try db.fetchEach(sql: """
             SELECT counselor_id, from_day, to_day FROM counselor_absence WHERE from_day <= ? AND to_day >= ?
-            """), arguments: [to.daysSinceEpoch, from.daysSinceEpoch])
-        while let row = try rows.next() {
+            """, arguments: [to.daysSinceEpoch, from.daysSinceEpoch]) { row -> (String, ClosedRange<Int>) in
             let low: Int = row[1]
             let high: Int = row[2]
-            result[row[0], default: []].append(low...high)
+            return (row[0], low...max(low, high))
         }
+        for (counselorID, days) in rows { result[counselorID, default: []].append(days) }
         return result
     }
 
@@ -77,7 +77,7 @@ public enum CounselorStore {
     /// The columns `settings` reads, in its order (by position: see `RequestRecord.columns`).
     private static let columns = "counselor_id, name, join_url, meeting_id, passcode, weekly"
 
-    private static func settings(_ row: Row) -> CounselorSettings {
+    private static func settings(_ row: ColumnReader) -> CounselorSettings {
         let weekly = weeklyHours(row[5])
         return CounselorSettings(
             counselorID: row[0], name: row[1], meeting: .init(joinURL: row[2], meetingID: row[3], passcode: row[4]), weekly: weekly)

@@ -53,25 +53,3 @@ extension Database {
         }
     }
 }
-
-extension Database {
-    /// The first row of a cached statement, decoded while SQLite still holds it.
-    ///
-    /// GRDB's `Row.fetchOne` copies the row first, every value and every column
-    /// name as a new String; the records read on the writer's hot path are
-    /// decoded by position at once, so the copy was pure cost (a fifth of a
-    /// request's fetch). `decode` must not keep the row: it changes with the
-    /// statement.
-    public func fetchFirst<T>(sql: String, arguments: StatementArguments = StatementArguments(), _ decode: (Row) throws -> T) throws -> T? {
-        let cursor = try Row.fetchCursor(cachedStatement(sql: sql), arguments: arguments)
-        return try withExtendedLifetime(cursor) { try cursor.next().map(decode) }
-    }
-
-    /// Every row of a cached statement, each decoded in place (see `fetchFirst`).
-    public func fetchEach<T>(sql: String, arguments: StatementArguments = StatementArguments(), _ decode: (Row) throws -> T) throws -> [T] {
-        let cursor = try Row.fetchCursor(cachedStatement(sql: sql), arguments: arguments)
-        var decoded: [T] = []
-        while let row = try cursor.next() { decoded.append(try decode(row)) }
-        return decoded
-    }
-}

@@ -31,7 +31,7 @@ extension RequestRecord {
         device_os, device_app, status, reason, created_at
         """
 
-    init(row: Row) {
+    init(row: ColumnReader) {
         requestID = row[0]
         seekerNo = row[1]
         name = row[2]

@@ -19,7 +19,7 @@ extension SeekerRecord {
     /// The columns `init(row:)` reads, in its order (by position: see `RequestRecord.columns`).
     static let columns = "seeker_no, name, phone, my_page, webcam_device, status, no_show_count, consented_version, consent_kind"
 
-    init(row: Row) {
+    init(row: ColumnReader) {
         seekerNo = row[0]
         name = row[1]
         phone = row[2]
