@@ -90,7 +90,7 @@ extension Database {
 
     /// Steps a cached statement with `arguments` (bound and checked by GRDB) while
     /// `row` returns true, then resets it for its next use.
-    private func stepRows(sql: String, arguments: StatementArguments, _ row: (ColumnReader) throws -> Bool) throws {
+    func stepRows(sql: String, arguments: StatementArguments, _ row: (ColumnReader) throws -> Bool) throws {
         let statement = try cachedStatement(sql: sql)
         try statement.setArguments(arguments)
         let sqlite = statement.sqliteStatement
@@ -99,7 +99,10 @@ extension Database {
             let code = sqlite3_step(sqlite)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
+                // The extended code (`SQLITE_CONSTRAINT_UNIQUE`, …), as GRDB reports it:
+                // slot conflicts are told apart by it.
+                throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(sqliteConnection)),
+                                    message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
             }
             if try !row(ColumnReader(statement: sqlite)) { return }
         }

@@ -3,8 +3,13 @@ public import GRDB
 extension Database {
     /// Runs one statement through GRDB's statement cache: on the writer's hot
     /// path every SQL text is parsed once per connection, not once per request.
+    ///
+    /// GRDB binds and checks the arguments; the statement is then stepped
+    /// directly (see `stepRows`), without GRDB's per-execution bookkeeping for
+    /// transaction observers, which soudan does not use. Transaction control
+    /// (BEGIN, COMMIT, SAVEPOINT) goes through GRDB's `execute`, which tracks it.
     public func run(sql: String, arguments: StatementArguments = StatementArguments()) throws {
-        try cachedStatement(sql: sql).execute(arguments: arguments)
+        try stepRows(sql: sql, arguments: arguments) { _ in true }
     }
 }
 

@@ -6,8 +6,7 @@ public import SoudanProtocol
 /// consumers at least once, in order.
 public enum EventLog {
     public static func append(_ type: String, at now: Instant, data: JSONObject, in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO event(type, at, data) VALUES (?, ?, ?)")
-            .execute(arguments: [type, now.seconds, JSONWriter.string(.object(data))])
+        try db.run(sql: "INSERT INTO event(type, at, data) VALUES (?, ?, ?)", arguments: [type, now.seconds, JSONWriter.string(.object(data))])
     }
 
     public static func lastSeq(in db: Database) throws -> Int64 {

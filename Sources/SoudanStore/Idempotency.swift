@@ -39,9 +39,9 @@ public enum Idempotency {
     }
 
     public static func remember(key: String, op: String, args: JSONObject, reply: JSONObject, at: Instant, in db: Database) throws {
-        try db.cachedStatement(sql: """
+        try db.run(sql: """
             INSERT OR REPLACE INTO idempotency_key(key, op, args_hash, reply, created_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [key, op, argsHash(op: op, args: args), JSONWriter.string(.object(reply)), at.seconds])
+            """, arguments: [key, op, argsHash(op: op, args: args), JSONWriter.string(.object(reply)), at.seconds])
     }
 
     public static func expire(before cutoff: Instant, in db: Database) throws {
