@@ -155,6 +155,22 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
+        // Most strings (every key, every op name) have no escape: they become a
+        // String straight from the input, without a buffer of their own.
+        let start = index
+        while index < buffer.count {
+            let byte = buffer[index]
+            if byte == UInt8(ascii: "\"") {
+                guard let string = String(validating: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self) else {
+                    throw .invalidUTF8(offset: start)
+                }
+                index += 1
+                return string
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            index += 1
+        }
+        index = start
         var bytes: [UInt8] = []
         var runStart = index
         while true {
