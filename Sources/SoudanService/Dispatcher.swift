@@ -99,7 +99,7 @@ public final class Dispatcher: Sendable {
                 var context = makeContext(request, caller: caller, now: clock.now())
                 let result: Result<JSONObject, WireError>
                 do {
-                    result = .success(try pool.read { db in try body(db, &context) })
+                    result = .success(try pool.readSnapshot { db in try body(db, &context) })
                 } catch {
                     result = .failure(wireError(error, op: request.op))
                 }
@@ -121,7 +121,7 @@ public final class Dispatcher: Sendable {
             var context = makeContext(request, caller: caller, now: clock.now())
             let result: Result<JSONObject, WireError>
             do {
-                result = .success(try pool.read { db in try poll.read(db, &context) })
+                result = .success(try pool.readSnapshot { db in try poll.read(db, &context) })
             } catch {
                 result = .failure(wireError(error, op: request.op))
             }

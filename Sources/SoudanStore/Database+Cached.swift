@@ -38,17 +38,24 @@ extension Database {
     }
 }
 
+/// How a transaction begins: `deferred` takes its snapshot at the first read,
+/// `immediate` takes the write lock at once.
+public enum TransactionStart: String, Sendable {
+    case deferred = "BEGIN DEFERRED"
+    case immediate = "BEGIN IMMEDIATE"
+}
+
 extension Database {
-    /// Runs `body` in a `BEGIN IMMEDIATE` transaction and commits it, or rolls
-    /// it back and rethrows.
+    /// Runs `body` in a transaction and commits it, or rolls it back and rethrows.
     ///
     /// GRDB's `inTransaction` prepares its BEGIN and COMMIT anew each time; the
     /// writer opens one transaction per batch, and at light load batches hold
     /// one or two jobs, so those two parses were a twentieth of its time.
-    public func inCachedImmediateTransaction(_ body: () throws -> Void) throws {
-        try cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+    public func inCachedTransaction<T>(_ start: TransactionStart, _ body: () throws -> T) throws -> T {
+        try cachedStatement(sql: start.rawValue).execute()
+        let value: T
         do {
-            try body()
+            value = try body()
             try cachedStatement(sql: "COMMIT").execute()
         } catch {
             // SQLite may have rolled back already (some I/O errors do): then
@@ -56,5 +63,18 @@ extension Database {
             if isInsideTransaction { try? cachedStatement(sql: "ROLLBACK").execute() }
             throw error
         }
+        return value
+    }
+}
+
+extension DatabasePool {
+    /// Runs `body` on a reader in one read transaction: one snapshot for all its
+    /// queries, as `read` gives, through cached BEGIN and COMMIT.
+    ///
+    /// GRDB's `read` wraps the body in a savepoint-aware transaction whose
+    /// statements are prepared on every call: an eighth of a `slots.available`.
+    /// Readers are opened read-only, so the snapshot cannot write either way.
+    public func readSnapshot<T>(_ body: (Database) throws -> T) throws -> T {
+        try unsafeRead { db in try db.inCachedTransaction(.deferred) { try body(db) } }
     }
 }

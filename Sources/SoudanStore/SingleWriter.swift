@@ -149,7 +149,7 @@ public final class SingleWriter: Sendable {
         results.reserveCapacity(batch.count)
         do {
             try pool.writeWithoutTransaction { db in
-                try db.inCachedImmediateTransaction {
+                try db.inCachedTransaction(.immediate) {
                     try hooks.beforeBatch(db)
                     for job in batch {
                         do {

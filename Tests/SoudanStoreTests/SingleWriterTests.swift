@@ -190,7 +190,7 @@ import SoudanProtocol
         let store = try TemporaryStore()
         store.pool.writeWithoutTransaction { db in
             #expect(throws: Boom.self) {
-                try db.inCachedImmediateTransaction {
+                try db.inCachedTransaction(.immediate) {
                     try db.execute(sql: "ROLLBACK")
                     throw Boom()
                 }
