@@ -157,17 +157,22 @@ public struct JSONParser {
         index += 1  // opening quote
         // Most strings (every key, every op name) have no escape: they become a
         // String straight from the input, without a buffer of their own.
+        // ASCII needs no validation, and `String(decoding:)` has a fast path for
+        // it; `String(validating:)` is generic all the way down (its metadata was
+        // looked up on every call) and is kept for the rest.
         let start = index
+        var high: UInt8 = 0
         while index < buffer.count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
-                guard let string = String(validating: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self) else {
-                    throw .invalidUTF8(offset: start)
-                }
+                let bytes = UnsafeBufferPointer(rebasing: buffer[start..<index])
+                let decoded = high < 0x80 ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+                guard let string = decoded else { throw .invalidUTF8(offset: start) }
                 index += 1
                 return string
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            high |= byte
             index += 1
         }
         index = start
