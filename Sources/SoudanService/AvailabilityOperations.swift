@@ -20,14 +20,18 @@ enum AvailabilityOperations {
                 var date = from
                 while date <= to {
                     let day = date.daysSinceEpoch
+                    let weekday = date.weekday
+                    // Who is not absent is settled once per date; each slot then only
+                    // counts (a month of slots times every counselor adds up per read).
+                    let present = counselors.filter { !(absences[$0.counselorID]?.contains { $0.contains(day) } ?? false) }
                     for start in calendar.slots(on: date) {
                         let minute = OfficeCalendar.local(start).minute
-                        let taken = booked[start.seconds] ?? []
-                        let free = counselors.filter { counselor in
-                            counselor.weekly.covers(weekday: date.weekday, slotStartMinute: minute)
-                                && !(absences[counselor.counselorID]?.contains { $0.contains(day) } ?? false)
-                                && !taken.contains(counselor.counselorID)
-                        }.count
+                        let taken = booked[start.seconds]
+                        var free = 0
+                        for counselor in present
+                        where counselor.weekly.covers(weekday: weekday, slotStartMinute: minute) && taken?.contains(counselor.counselorID) != true {
+                            free += 1
+                        }
                         let bookable = free > 0 && BookingRules.isBookable(start, calendar: calendar, now: context.now)
                         slots.append([
                             "start": .time(start), "end": .time(start.adding(minutes: 30)), "free": JSONValue(free), "bookable": .bool(bookable),

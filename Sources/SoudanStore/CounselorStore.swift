@@ -42,7 +42,7 @@ public enum CounselorStore {
             """, arguments: [to.daysSinceEpoch, from.daysSinceEpoch]) { row -> (String, ClosedRange<Int>) in
             let low: Int = row[1]
             let high: Int = row[2]
-            return (row[0], low...max(low, high))
+            return (row[0], low...high)
         }
         for (counselorID, days) in rows { result[counselorID, default: []].append(days) }
         return result
