@@ -98,13 +98,16 @@ extension Database {
         while true {
             let code = sqlite3_step(sqlite)
             if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                // The extended code (`SQLITE_CONSTRAINT_UNIQUE`, …), as GRDB reports it:
-                // slot conflicts are told apart by it.
-                throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(sqliteConnection)),
-                                    message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
-            }
+            guard code == SQLITE_ROW else { throw lastError(sql: sql) }
             if try !row(ColumnReader(statement: sqlite)) { return }
         }
+    }
+
+    /// The error of the statement just stepped, for statements stepped outside
+    /// GRDB. With the extended code (`SQLITE_CONSTRAINT_UNIQUE`, …), as GRDB
+    /// reports it: slot conflicts are told apart by it.
+    func lastError(sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(sqliteConnection)),
+                      message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
     }
 }

@@ -54,8 +54,7 @@ struct RowBinder {
     /// Runs the statement with the values bound so far, then resets it.
     mutating func step(_ db: Database, sql: String) throws {
         let code = sqlite3_step(statement)
-        let failure = code == SQLITE_DONE
-            ? nil : DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        let failure = code == SQLITE_DONE ? nil : db.lastError(sql: sql)
         sqlite3_reset(statement)
         index = 1
         if let failure { throw failure }
