@@ -154,7 +154,7 @@ public final class Dispatcher: Sendable {
                 var context = makeContext(request, caller: caller, now: clock.now())
                 // Records are appended with the batch's others just before its COMMIT:
                 // in the same transaction as the write, one chain-head read for all.
-                guard request.idempotencyKey != nil else {
+                guard let key = request.idempotencyKey else {
                     do {
                         let result = try runBody(operation, in: db, context: &context)
                         pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: "ok", caller: caller))
@@ -165,7 +165,7 @@ public final class Dispatcher: Sendable {
                         throw failure
                     }
                 }
-                let outcome = try execute(request, operation, in: db, context: &context)
+                let outcome = try execute(request, key: key, operation, in: db, context: &context)
                 pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: outcome.code, caller: caller))
                 return .object(outcome.reply)
             },
@@ -182,18 +182,18 @@ public final class Dispatcher: Sendable {
     }
 
     /// The reply body (`{"ok", "result"|"error"}`, no id) of a request with an
-    /// idempotency key, run in the writer.
-    private func execute(_ request: Request, _ operation: Operation, in db: Database, context: inout RequestContext) throws -> (reply: JSONObject, code: String) {
-        if let key = request.idempotencyKey {
-            switch try Idempotency.lookup(key: key, op: request.op, args: request.args, in: db) {
-            case .replay(let stored):
-                return (stored, Self.code(of: stored))
-            case .mismatch:
-                let error = WireError(.idempotencyMismatch, "idempotency key \"\(key)\" was used with another op or other args")
-                return (Self.errorBody(error), error.code.rawValue)
-            case .new:
-                break
-            }
+    /// idempotency key, run in the writer: a key seen before replays its reply.
+    private func execute(
+        _ request: Request, key: String, _ operation: Operation, in db: Database, context: inout RequestContext
+    ) throws -> (reply: JSONObject, code: String) {
+        switch try Idempotency.lookup(key: key, op: request.op, args: request.args, in: db) {
+        case .replay(let stored):
+            return (stored, Self.code(of: stored))
+        case .mismatch:
+            let error = WireError(.idempotencyMismatch, "idempotency key \"\(key)\" was used with another op or other args")
+            return (Self.errorBody(error), error.code.rawValue)
+        case .new:
+            break
         }
         var body: JSONObject
         do {
@@ -203,7 +203,7 @@ public final class Dispatcher: Sendable {
             body = Self.errorBody(wireError(error, op: request.op))
         }
         let code = Self.code(of: body)
-        if let key = request.idempotencyKey, ErrorCode(rawValue: code)?.isTransient != true {
+        if ErrorCode(rawValue: code)?.isTransient != true {
             try Idempotency.remember(key: key, op: request.op, args: request.args, reply: body, at: context.now, in: db)
         }
         return (body, code)
