@@ -70,7 +70,12 @@ public struct WeeklyHours: Sendable, Equatable {
 
     /// True when the half-hour starting `minute` on `weekday` lies inside an interval.
     public func covers(weekday: Int, slotStartMinute minute: Int, length: Int = 30) -> Bool {
-        days[weekday].contains { $0.start <= minute && minute + length <= $0.end }
+        Self.covers(days[weekday], slotStartMinute: minute, length: length)
+    }
+
+    /// The same test on one day's intervals, for callers that look the day up once.
+    public static func covers(_ intervals: [Interval], slotStartMinute minute: Int, length: Int = 30) -> Bool {
+        intervals.contains { $0.start <= minute && minute + length <= $0.end }
     }
 
     public var json: JSONValue {

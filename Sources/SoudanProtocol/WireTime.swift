@@ -156,7 +156,14 @@ public enum WireTime {
             writeTwoDigits(secondOfDay / 60 % 60, into: text, at: 14)
             text[16] = UInt8(ascii: ":")
             writeTwoDigits(secondOfDay % 60, into: text, at: 17)
-            for (offset, byte) in "+09:00".utf8.enumerated() { text[19 + offset] = byte }
+            // "+09:00", byte by byte: iterating a String's UTF-8 view here cost as
+            // much as the digits (a week of slots formats 140 times per read).
+            text[19] = UInt8(ascii: "+")
+            text[20] = UInt8(ascii: "0")
+            text[21] = UInt8(ascii: "9")
+            text[22] = UInt8(ascii: ":")
+            text[23] = UInt8(ascii: "0")
+            text[24] = UInt8(ascii: "0")
             return 25
         }
     }
