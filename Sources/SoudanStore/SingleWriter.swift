@@ -50,7 +50,11 @@ public final class SingleWriter: Sendable {
     }
 
     private let pool: DatabasePool
-    private let queue = DispatchQueue(label: "soudan.writer", qos: .userInitiated)
+    /// At `.default` QoS, which libdispatch on Linux runs at nice 0, like the loop
+    /// thread. It turns `.userInitiated` into nice −2 wherever the process may
+    /// raise priorities (as root): the writer then ran ahead of the loop thread,
+    /// and closed-loop `ping` lost 5–20 % to it.
+    private let queue = DispatchQueue(label: "soudan.writer", qos: .default)
     private let state = LockedValue(State())
     private let logger: Logger
     private let hooks: Hooks
