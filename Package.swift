@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "SoudanStore",
             dependencies: [
-                "SoudanProtocol", "SoudanDomain", "SoudanSync",
+                "SoudanProtocol", "SoudanDomain", "SoudanSync", "CSoudanShim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain"], swiftSettings: strict),
         .testTarget(
             name: "SoudanStoreTests",
-            dependencies: ["SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol", "SoudanSync",
+            dependencies: ["SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol", "SoudanSync", "CSoudanShim",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(name: "SoudanServerTests", dependencies: ["SoudanServer", "SoudanProtocol"], swiftSettings: strict),

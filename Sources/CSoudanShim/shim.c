@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stddef.h>
 
 int soudan_peer_credentials(int fd, unsigned int *uid, int *pid) {
@@ -77,4 +79,12 @@ int soudan_is_listening_socket(int fd) {
     socklen_t len = sizeof(listening);
     if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0) return 0;
     return listening ? 1 : 0;
+}
+
+int soudan_set_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}
+
+int soudan_thread_nice(void) {
+    return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
 }

@@ -285,9 +285,13 @@ public final class Dispatcher: Sendable {
         }
         let context = record ?? RequestContext(socket: caller.socket, uid: caller.uid, pid: caller.pid, now: clock.now(), args: [:], seekerNo: nil)
         let access = accessRecord(context, op: op, code: Self.code(of: body), caller: caller)
-        // Reads and refusals do not wait for their access record to commit: it joins
-        // the writer's next batch, which comes within a few milliseconds.
-        if let delay = pendingAccess.add(access) { writer.requestBatch(within: delay) }
+        // Reads and refusals do not wait for their access record to commit: the
+        // writer's background lane or its next batch appends it within milliseconds.
+        switch pendingAccess.add(access) {
+        case .background(let delay)?: writer.requestBackground(within: delay)
+        case .batch?: writer.requestBatch(within: .nanoseconds(0))
+        case nil: break
+        }
         send(id: id, body: body, op: op, caller: caller, reply: reply)
     }
 

@@ -3,36 +3,46 @@ import GRDB
 import SoudanSync
 import SoudanStore
 
-/// Access records on their way into the log, appended by the single writer just
-/// before each COMMIT (`appendAll`, from its `beforeCommit` hook): one chain-head
-/// read and one loop per batch, however many requests it answers.
+/// Access records on their way into the log.
 ///
 /// Records of writes are added by their job during the batch (`addFromWriter`),
-/// so they commit with the write, before its reply. Records of requests that do
-/// not write (pings, reads, refusals) are added from any thread (`add`): a writer
-/// batch costs a BEGIN, a COMMIT with its fsync and the time rules, and pings
-/// arrive by the ten thousand a second, so they wait for the next batch. With
-/// writes flowing, that batch comes anyway; otherwise the first record into an
-/// empty buffer asks the writer for a batch within `maximumDelay`, and a full
-/// buffer asks for one at once.
+/// so they commit with the write, before its reply: the batch's `beforeCommit`
+/// takes them (`appendAll`), with one chain-head read for all. Records of
+/// requests that do not write (pings, reads, refusals) are added from any
+/// thread (`add`) after their reply has left, so nobody waits for them: the
+/// first record into an empty buffer asks the writer's background lane for a
+/// pass within `maximumDelay`, which appends them in small transactions at a
+/// lower priority (`appendSome`); with writes flowing, the next batch takes
+/// them first. A buffer that reaches `batchAtOnce` (the lane cannot keep up)
+/// asks for a batch at once instead, so memory stays bounded.
 ///
 /// A crash can lose the records of reads from the last `maximumDelay`: a read's
 /// reply never waited for its access record.
 final class PendingAccessRecords: Sendable {
     static let maximumDelay = DispatchTimeInterval.milliseconds(10)
     static let batchAtOnce = 4096
+    /// Records per background transaction: about a millisecond of the writer's
+    /// time, the longest a batch queued meanwhile waits for the lane.
+    static let backgroundChunk = 256
 
     private let records = LockedValue<[AccessRecord]>([])
 
-    /// Adds a record; returns the delay within which the caller must ask the
-    /// writer for a batch (`SingleWriter.requestBatch`), or nil if one is asked
-    /// for already.
-    func add(_ record: AccessRecord) -> DispatchTimeInterval? {
-        records.withLock { records -> DispatchTimeInterval? in
+    /// What the caller of `add` must ask the writer for.
+    enum Request: Equatable {
+        /// `SingleWriter.requestBackground(within:)`.
+        case background(within: DispatchTimeInterval)
+        /// A batch at once (`SingleWriter.requestBatch`).
+        case batch
+    }
+
+    /// Adds a record; returns what to ask the writer for, or nil if a pass or a
+    /// batch is asked for already.
+    func add(_ record: AccessRecord) -> Request? {
+        records.withLock { records -> Request? in
             records.append(record)
             switch records.count {
-            case 1: return Self.maximumDelay
-            case Self.batchAtOnce: return .nanoseconds(0)
+            case 1: return .background(within: Self.maximumDelay)
+            case Self.batchAtOnce: return .batch
             default: return nil
             }
         }
@@ -51,5 +61,19 @@ final class PendingAccessRecords: Sendable {
             return taken
         }
         try AccessLog.append(contentsOf: taken, in: db)
+    }
+
+    /// Appends the oldest `limit` records waiting, on the background lane;
+    /// returns whether more wait. Taken inside the transaction, so the log keeps
+    /// the order in which records were added whichever lane appends them.
+    func appendSome(in db: Database, limit: Int = backgroundChunk) throws -> Bool {
+        let (taken, more) = records.withLock { records in
+            let count = min(limit, records.count)
+            let taken = Array(records.prefix(count))
+            records.removeFirst(count)
+            return (taken, !records.isEmpty)
+        }
+        try AccessLog.append(contentsOf: taken, in: db)
+        return more
     }
 }

@@ -38,6 +38,7 @@ public struct Service: Sendable {
         }
         hooks.beforeBatch = { db in try housekeeping.run(db) }
         hooks.beforeCommit = { db in try pendingAccess.appendAll(in: db) }
+        hooks.background = { db in try pendingAccess.appendSome(in: db) }
         let writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
         try writer.sync { db in
             try db.inTransaction {

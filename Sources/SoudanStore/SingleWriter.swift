@@ -2,6 +2,8 @@ public import GRDB
 public import SoudanProtocol
 public import Dispatch
 public import Logging
+import CSoudanShim
+import Foundation
 import SoudanSync
 import Synchronization
 
@@ -39,14 +41,37 @@ public struct BatchReport: Sendable {
 /// pool, where a blocking `sqlite3_step` or fsync would starve other tasks — and
 /// drains everything queued since its last batch in one go (shaped like GRDB's
 /// `SerializedDatabase`).
+///
+/// Work that nobody waits for (the access records of requests already answered)
+/// goes to a second lane on the same connection: a thread of its own at a lower
+/// scheduling priority (`backgroundNice`), in small transactions (`Hooks.background`).
+/// On a machine with few cores the loop thread and the readers, whose clients are
+/// waiting, then run first, and the records are written in the time left over.
+/// Measured against the same build with the records in batches (interleaved,
+/// 3 rounds): closed-loop `ping` +8–10 %, `read` p99 1.3–1.5 ms instead of
+/// 2.1–3.0 ms, `book` and `mixed` unchanged. GRDB serializes the two lanes on
+/// the one connection; the lane steps aside whenever batches are queued, so a
+/// job never waits for more than one of its small transactions.
 public final class SingleWriter: Sendable {
     public static let maxBatch = 1024
+    /// The background lane's nice value: lower priority than every other thread
+    /// of the daemon (nice 0), without starving it when the machine is merely busy.
+    public static let backgroundNice: Int32 = 10
 
     private struct State {
         var pending: [WriteJob] = []
         var draining = false
         var batchRequested = false
         var closed = false
+        var background = BackgroundState.notStarted
+    }
+
+    private enum BackgroundState {
+        case notStarted
+        case idle
+        case requested
+        case stopping
+        case stopped
     }
 
     private let pool: DatabasePool
@@ -58,6 +83,9 @@ public final class SingleWriter: Sendable {
     private let state = LockedValue(State())
     private let logger: Logger
     private let hooks: Hooks
+    /// Wakes the background lane: for a requested pass, or to stop.
+    private let backgroundWake = DispatchSemaphore(value: 0)
+    private let backgroundExited = DispatchSemaphore(value: 0)
 
     /// Called on the writer's queue around each batch: `beforeBatch` may add work
     /// of its own to the transaction (time rules, housekeeping), and so may
@@ -68,6 +96,9 @@ public final class SingleWriter: Sendable {
         public var beforeBatch: @Sendable (Database) throws -> Void = { _ in }
         public var beforeCommit: @Sendable (Database) throws -> Void = { _ in }
         public var afterBatch: @Sendable (BatchReport) -> Void = { _ in }
+        /// One transaction of the background lane's work; returns whether more
+        /// remains. Runs on the lane, never inside a batch.
+        public var background: @Sendable (Database) throws -> Bool = { _ in false }
         public init() {}
     }
 
@@ -114,8 +145,88 @@ public final class SingleWriter: Sendable {
     /// Runs a last batch (so the hooks hand over what they still hold), waits for
     /// it, and refuses every job after: for shutdown, before the pool closes.
     public func close() {
+        stopBackground()
         flush()
         state.withLock { $0.closed = true }
+    }
+
+    /// Asks the background lane for a pass within `delay` (started on first use).
+    /// Requests made while one is pending share it. A pass runs `Hooks.background`
+    /// one transaction at a time until it reports nothing left, or until a batch
+    /// is queued: that batch's own hooks take the rest.
+    public func requestBackground(within delay: DispatchTimeInterval) {
+        let start = state.withLock { state -> Bool? in
+            switch state.background {
+            case .notStarted:
+                state.background = .requested
+                return true
+            case .idle:
+                state.background = .requested
+                return false
+            case .requested, .stopping, .stopped:
+                return nil
+            }
+        }
+        guard let start else { return }
+        if start {
+            let thread = Thread { [self] in runBackgroundLane() }
+            thread.name = "soudan.writer.background"
+            thread.start()
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in backgroundWake.signal() }
+    }
+
+    private func runBackgroundLane() {
+        if soudan_set_thread_nice(Self.backgroundNice) != 0 {
+            logger.warning("the background writer runs at normal priority", metadata: ["errno": "\(errno)"])
+        }
+        while true {
+            backgroundWake.wait()
+            let stop = state.withLock { state -> Bool in
+                if state.background == .stopping { return true }
+                state.background = .idle
+                return false
+            }
+            if stop { break }
+            backgroundPass()
+        }
+        state.withLock { $0.background = .stopped }
+        backgroundExited.signal()
+    }
+
+    private func backgroundPass() {
+        var more = true
+        while more {
+            if state.withLock({ $0.draining || $0.background == .stopping }) { return }
+            do {
+                try pool.writeWithoutTransaction { db in
+                    try db.inCachedTransaction(.immediate) { more = try hooks.background(db) }
+                }
+            } catch {
+                // Nothing of the pass committed; what it held is taken by the next batch.
+                logger.error("background write failed", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+    }
+
+    /// Ends the background lane after its current transaction, and waits for it.
+    private func stopBackground() {
+        let running = state.withLock { state -> Bool in
+            switch state.background {
+            case .notStarted:
+                state.background = .stopped
+                return false
+            case .idle, .requested:
+                state.background = .stopping
+                return true
+            case .stopping, .stopped:
+                return false
+            }
+        }
+        guard running else { return }
+        backgroundWake.signal()
+        backgroundExited.wait()
     }
 
     /// Runs `body` on the writer's queue after everything queued before it, and

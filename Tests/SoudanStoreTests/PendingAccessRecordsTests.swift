@@ -1,7 +1,9 @@
+import CSoudanShim
 import Dispatch
 import Foundation
 import GRDB
 import SoudanProtocol
+import SoudanSync
 import Testing
 @testable import SoudanService
 @testable import SoudanStore
@@ -11,38 +13,81 @@ import Testing
         AccessRecord(at: Instant(seconds: Int64(n)), socket: .service, uid: 1, pid: 1, op: "sys.ping", code: "ok", latencyMicros: 1)
     }
 
-    /// The first record asks for a batch within the delay, a full buffer for
-    /// one at once; each such batch appends everything waiting. No timer or
-    /// tick helps here: only the requested batches do.
-    @Test func recordsReachTheLogThroughTheBatchesTheyAskFor() throws {
-        let store = try TemporaryStore()
-        let pending = PendingAccessRecords()
+    func rows(_ store: TemporaryStore) throws -> Int {
+        try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM access_log") ?? 0 }
+    }
+
+    /// Polls the file: nothing signals the commit of a background pass.
+    func waitForRows(_ count: Int, in store: TemporaryStore) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while try rows(store) < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+    }
+
+    func writer(_ store: TemporaryStore, _ pending: PendingAccessRecords, background: (@Sendable (Database) throws -> Bool)? = nil) -> SingleWriter {
         var hooks = SingleWriter.Hooks()
         hooks.beforeCommit = { db in try pending.appendAll(in: db) }
-        let writer = store.writer(hooks: hooks)
-        // Hold the writer busy, so that no requested batch takes the buffer while
-        // it fills.
+        hooks.background = background ?? { db in try pending.appendSome(in: db) }
+        return store.writer(hooks: hooks)
+    }
+
+    /// The first record asks the background lane for a pass within the delay,
+    /// a full buffer for a batch at once; either appends everything waiting.
+    @Test func recordsReachTheLogThroughWhatTheyAskFor() throws {
+        let store = try TemporaryStore()
+        let pending = PendingAccessRecords()
+        let writer = writer(store, pending)
+        defer { writer.close() }
+        // Hold the writer busy, so that neither lane takes the buffer while it
+        // fills (the lane steps aside while a batch is queued).
         let gate = DispatchSemaphore(value: 0)
         writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
-        var delays: [DispatchTimeInterval] = []
+        var asked: [PendingAccessRecords.Request] = []
         for n in 1...PendingAccessRecords.batchAtOnce {
-            if let delay = pending.add(record(n)) {
-                delays.append(delay)
-                writer.requestBatch(within: delay)
+            switch pending.add(record(n)) {
+            case .background(let delay)?:
+                asked.append(.background(within: delay))
+                writer.requestBackground(within: delay)
+            case .batch?:
+                asked.append(.batch)
+                writer.requestBatch(within: .nanoseconds(0))
+            case nil:
+                break
             }
         }
         gate.signal()
-        #expect(delays == [PendingAccessRecords.maximumDelay, .nanoseconds(0)], "the first asks within the delay, a full buffer at once")
-        func rows() throws -> Int { try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM access_log") ?? 0 } }
-        let deadline = Date().addingTimeInterval(10)
-        // Polling the file: nothing here signals the commit of a requested batch.
-        while try rows() < PendingAccessRecords.batchAtOnce, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-        #expect(try rows() == PendingAccessRecords.batchAtOnce)
-        // After that batch, a new first record asks again, and is logged too.
+        #expect(asked == [.background(within: PendingAccessRecords.maximumDelay), .batch])
+        try waitForRows(PendingAccessRecords.batchAtOnce, in: store)
+        #expect(try rows(store) == PendingAccessRecords.batchAtOnce)
+        // After that, a new first record asks the lane again, and is logged by it.
         let again = try #require(pending.add(record(0)))
-        writer.requestBatch(within: again)
-        while try rows() < PendingAccessRecords.batchAtOnce + 1, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-        #expect(try rows() == PendingAccessRecords.batchAtOnce + 1)
+        #expect(again == .background(within: PendingAccessRecords.maximumDelay))
+        writer.requestBackground(within: .nanoseconds(0))
+        try waitForRows(PendingAccessRecords.batchAtOnce + 1, in: store)
+        #expect(try rows(store) == PendingAccessRecords.batchAtOnce + 1)
+        #expect(try store.pool.read(AccessLog.verify).ok)
+    }
+
+    /// The lane appends in transactions of `backgroundChunk` records, oldest
+    /// first, from a thread running below the daemon's other threads.
+    @Test func theBackgroundLaneAppendsInSmallTransactionsAtALowerPriority() throws {
+        let store = try TemporaryStore()
+        let pending = PendingAccessRecords()
+        let passes = LockedValue<[(nice: Int32, more: Bool)]>([])
+        let writer = writer(store, pending) { db in
+            let more = try pending.appendSome(in: db)
+            passes.withLock { $0.append((soudan_thread_nice(), more)) }
+            return more
+        }
+        defer { writer.close() }
+        let count = 2 * PendingAccessRecords.backgroundChunk + 10
+        for n in 1...count { _ = pending.add(record(n)) }
+        writer.requestBackground(within: .nanoseconds(0))
+        try waitForRows(count, in: store)
+        let seen = passes.withLock { $0 }
+        #expect(seen.map(\.more) == [true, true, false], "two full chunks, then the rest")
+        #expect(seen.allSatisfy { $0.nice == SingleWriter.backgroundNice })
+        let times = try store.pool.read { try Int64.fetchAll($0, sql: "SELECT at FROM access_log ORDER BY id") }
+        #expect(times == (1...count).map(Int64.init), "in the order the records were added")
         #expect(try store.pool.read(AccessLog.verify).ok)
     }
 }

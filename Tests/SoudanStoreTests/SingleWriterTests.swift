@@ -198,4 +198,40 @@ import SoudanProtocol
             #expect(!db.isInsideTransaction)
         }
     }
+
+    /// The background lane works one small transaction at a time, so a batch
+    /// queued meanwhile waits for the transaction in hand, never for the rest
+    /// of the lane's work (here endless: the hook always reports more).
+    @Test func aBatchQueuedDuringTheBackgroundLaneWaitsForOneTransactionOnly() throws {
+        let store = try TemporaryStore()
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t(who TEXT)") }
+        let writerBox = LockedValue<SingleWriter?>(nil)
+        let jobDone = DispatchSemaphore(value: 0)
+        let submitted = LockedValue(false)
+        var hooks = SingleWriter.Hooks()
+        hooks.background = { db in
+            try db.execute(sql: "INSERT INTO t VALUES ('lane')")
+            let first = submitted.withLock { done in
+                defer { done = true }
+                return !done
+            }
+            if first, let writer = writerBox.withLock({ $0 }) {
+                writer.submit(WriteJob(run: { db in
+                    try db.execute(sql: "INSERT INTO t VALUES ('job')")
+                    return .null
+                }, completion: { _ in jobDone.signal() }))
+            }
+            return true
+        }
+        let writer = store.writer(hooks: hooks)
+        writerBox.withLock { $0 = writer }
+        writer.requestBackground(within: .nanoseconds(0))
+        #expect(jobDone.wait(timeout: .now() + 10) == .success)
+        writer.close()
+        let order = try store.pool.read { try String.fetchAll($0, sql: "SELECT who FROM t ORDER BY rowid") }
+        #expect(Array(order.prefix(2)) == ["lane", "job"])
+        writer.requestBackground(within: .nanoseconds(0))
+        #expect(try store.pool.read { try String.fetchAll($0, sql: "SELECT who FROM t ORDER BY rowid") } == order,
+                "after close, the lane takes no more passes")
+    }
 }

@@ -21,6 +21,13 @@ int soudan_connect_unix(const char *path);
 
 /// The largest path a sockaddr_un can hold, terminator excluded.
 int soudan_max_socket_path(void);
+/// Lowers the calling thread's scheduling priority to `nice` (Linux keeps a nice
+/// value per thread). Only raising the value is allowed without privileges, so a
+/// thread that lowers itself stays lowered. Returns 0, or -1 with errno set.
+int soudan_set_thread_nice(int nice);
+
+/// The calling thread's nice value.
+int soudan_thread_nice(void);
 #endif
 
 /// Sends one sd_notify(3) message ("READY=1", "STOPPING=1") to $NOTIFY_SOCKET, by
