@@ -94,22 +94,47 @@ public enum Reply {
 
     /// The framed bytes of a reply body (`{"ok", "result"|"error"}`) under `id`,
     /// with `id` first as people read replies: one pass, no intermediate object.
+    ///
+    /// Written straight into one buffer, which starts large enough for most
+    /// replies: growing an empty array to a ping's reply reallocated it five times.
     public static func frame(id: RequestID?, body: JSONObject) -> [UInt8] {
-        var object = JSONObject()
-        object.appendUnchecked("id", id?.json ?? .null)
-        for (key, value) in body where key != "id" { object.appendUnchecked(key, value) }
-        return frame(.object(object))
+        var bytes = framePrefix()
+        bytes.append(contentsOf: #"{"id":"#.utf8)
+        JSONWriter.write(id?.json ?? .null, into: &bytes)
+        for (key, value) in body where key != "id" {
+            bytes.append(UInt8(ascii: ","))
+            JSONWriter.writeString(key, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            JSONWriter.write(value, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        writeLength(into: &bytes)
+        return bytes
     }
 
     /// The framed bytes of a reply.
     public static func frame(_ reply: JSONValue) -> [UInt8] {
-        var bytes: [UInt8] = [0, 0, 0, 0]
+        var bytes = framePrefix()
         JSONWriter.write(reply, into: &bytes)
+        writeLength(into: &bytes)
+        return bytes
+    }
+
+    static let typicalReplySize = 256
+
+    private static func framePrefix() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(typicalReplySize)
+        for _ in 0..<4 { bytes.append(0) }
+        return bytes
+    }
+
+    /// Fills in the length prefix that `framePrefix` left as zeros.
+    private static func writeLength(into bytes: inout [UInt8]) {
         let length = UInt32(bytes.count - 4)
         bytes[0] = UInt8(truncatingIfNeeded: length >> 24)
         bytes[1] = UInt8(truncatingIfNeeded: length >> 16)
         bytes[2] = UInt8(truncatingIfNeeded: length >> 8)
         bytes[3] = UInt8(truncatingIfNeeded: length)
-        return bytes
     }
 }
