@@ -15,6 +15,15 @@ public enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// JSON already written, copied as is: for long replies built in one pass
+    /// (`slots.available`). Opaque to the accessors below; never made by parsing.
+    case encoded(EncodedJSON)
+}
+
+/// Bytes of one complete JSON value, written by the server itself.
+public struct EncodedJSON: Sendable, Equatable {
+    public let bytes: [UInt8]
+    public init(bytes: [UInt8]) { self.bytes = bytes }
 }
 
 /// A JSON object that keeps its members in the order they were written, so replies
@@ -101,6 +110,7 @@ extension JSONValue {
         case .string: "string"
         case .array: "array"
         case .object: "object"
+        case .encoded: "encoded"
         }
     }
 

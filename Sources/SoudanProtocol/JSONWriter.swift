@@ -26,6 +26,7 @@ public enum JSONWriter {
                 write(member.value, sortedKeys: sortedKeys, into: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
+        case .encoded(let json): bytes.append(contentsOf: json.bytes)
         }
     }
 

@@ -148,7 +148,8 @@ public final class Schema: Sendable {
                 }
             }
         case .object(let object): try validateObject(object, path: path)
-        case .null, .bool: break
+        // Requests are parsed, so they never hold `.encoded`, which only replies carry.
+        case .null, .bool, .encoded: break
         }
     }
 

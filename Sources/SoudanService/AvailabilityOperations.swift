@@ -18,15 +18,30 @@ enum AvailabilityOperations {
                 let available = SlotAvailability.slots(
                     from: from, through: to, calendar: env.calendar, counselors: counselors, absences: absences, booked: booked,
                     now: context.now)
-                let slots = available.map { slot -> JSONValue in
-                    [
-                        "start": .time(slot.start), "end": .time(slot.start.adding(minutes: 30)), "free": JSONValue(slot.free),
-                        "bookable": .bool(slot.bookable),
-                    ]
-                }
-                return ["slots": .array(slots)]
+                return ["slots": .encoded(encode(available))]
             })
         ]
+    }
+
+    /// The `slots` array, written in one pass: a week is 70 slots of four
+    /// members, and building them as objects and then writing those took a
+    /// third of the reader's time per request.
+    static func encode(_ slots: [SlotAvailability.Slot]) -> EncodedJSON {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 + slots.count * 112)
+        bytes.append(UInt8(ascii: "["))
+        for (index, slot) in slots.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: #"{"start":""#.utf8)
+            WireTime.append(slot.start, to: &bytes)
+            bytes.append(contentsOf: #"","end":""#.utf8)
+            WireTime.append(slot.start.adding(minutes: Int64(OfficeCalendar.slotMinutes)), to: &bytes)
+            bytes.append(contentsOf: #"","free":"#.utf8)
+            JSONWriter.write(.int(Int64(slot.free)), into: &bytes)
+            bytes.append(contentsOf: slot.bookable ? #","bookable":true}"#.utf8 : #","bookable":false}"#.utf8)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return EncodedJSON(bytes: bytes)
     }
 
     /// `from` and `to`, both included: `to` not before `from`, at most `maxDates` dates.

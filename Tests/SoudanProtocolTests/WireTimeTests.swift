@@ -21,6 +21,15 @@ import Testing
         #expect(WireTime.format(Instant(seconds: 0)) == "1970-01-01T09:00:00+09:00")
     }
 
+    /// `append` writes the bytes of `format`, behind what the buffer holds,
+    /// including for years `format` spells the long way.
+    @Test(arguments: [0, -1, 1_796_086_800, 1_796_086_800 + 86_399, -62_135_596_801, 253_402_300_800] as [Int64])
+    func appendWritesWhatFormatSays(seconds: Int64) {
+        var bytes = Array("x".utf8)
+        WireTime.append(Instant(seconds: seconds), to: &bytes)
+        #expect(bytes == Array("x".utf8) + Array(WireTime.format(Instant(seconds: seconds)).utf8))
+    }
+
     @Test func datesRoundTripAndKnowTheirWeekday() {
         let date = CivilDate(year: 2026, month: 12, day: 1)
         #expect(CivilDate(daysSinceEpoch: date.daysSinceEpoch) == date)
