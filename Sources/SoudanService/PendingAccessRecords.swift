@@ -73,7 +73,13 @@ final class PendingAccessRecords: Sendable {
             records.removeFirst(count)
             return (taken, !records.isEmpty)
         }
-        try AccessLog.append(contentsOf: taken, in: db)
+        do {
+            try AccessLog.append(contentsOf: taken, in: db)
+        } catch {
+            // The lane's transaction rolls back: the records wait for the next try.
+            records.withLock { $0.insert(contentsOf: taken, at: 0) }
+            throw error
+        }
         return more
     }
 }

@@ -97,7 +97,8 @@ public final class SingleWriter: Sendable {
         public var beforeCommit: @Sendable (Database) throws -> Void = { _ in }
         public var afterBatch: @Sendable (BatchReport) -> Void = { _ in }
         /// One transaction of the background lane's work; returns whether more
-        /// remains. Runs on the lane, never inside a batch.
+        /// remains. Runs on the lane, never inside a batch. If it throws, the
+        /// transaction rolls back, so it must keep what it took for a later try.
         public var background: @Sendable (Database) throws -> Bool = { _ in false }
         public init() {}
     }
@@ -203,7 +204,9 @@ public final class SingleWriter: Sendable {
                     try db.inCachedTransaction(.immediate) { more = try hooks.background(db) }
                 }
             } catch {
-                // Nothing of the pass committed; what it held is taken by the next batch.
+                // This transaction did not commit (the database refuses writes: disk
+                // full, I/O error). The hook keeps what it had not written for the next
+                // pass or batch; the earlier transactions of the pass stand.
                 logger.error("background write failed", metadata: ["error": "\(error)"])
                 return
             }

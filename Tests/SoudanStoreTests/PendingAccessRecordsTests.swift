@@ -90,4 +90,28 @@ import Testing
         #expect(times == (1...count).map(Int64.init), "in the order the records were added")
         #expect(try store.pool.read(AccessLog.verify).ok)
     }
+
+    /// A chunk whose transaction fails goes back to the front of the buffer,
+    /// so the next batch still logs every record, in order.
+    @Test func aFailedChunkWaitsForTheNextTry() throws {
+        let store = try TemporaryStore()
+        let pending = PendingAccessRecords()
+        for n in 1...3 { _ = pending.add(record(n)) }
+        try store.pool.write { db in
+            try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON access_log BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        }
+        #expect(throws: DatabaseError.self) {
+            try store.pool.writeWithoutTransaction { db in
+                try db.inCachedTransaction(.immediate) { _ = try pending.appendSome(in: db, limit: 2) }
+            }
+        }
+        _ = pending.add(record(4))
+        try store.pool.write { db in
+            try db.execute(sql: "DROP TRIGGER refuse")
+            try pending.appendAll(in: db)
+        }
+        let times = try store.pool.read { try Int64.fetchAll($0, sql: "SELECT at FROM access_log ORDER BY id") }
+        #expect(times == [1, 2, 3, 4])
+        #expect(try store.pool.read(AccessLog.verify).ok)
+    }
 }
