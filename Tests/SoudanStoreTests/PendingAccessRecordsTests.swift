@@ -114,4 +114,36 @@ import Testing
         #expect(times == [1, 2, 3, 4])
         #expect(try store.pool.read(AccessLog.verify).ok)
     }
+
+    /// When the lane steps aside for a batch that is past its `beforeCommit`
+    /// already, the records it leaves still reach the log, without waiting for
+    /// another record or for the loop's tick.
+    @Test func recordsLeftByTheLaneForAFinishingBatchStillReachTheLog() throws {
+        let store = try TemporaryStore()
+        let pending = PendingAccessRecords()
+        let inAfterBatch = DispatchSemaphore(value: 0)
+        let gate = DispatchSemaphore(value: 0)
+        let firstBatch = LockedValue(true)
+        var hooks = SingleWriter.Hooks()
+        hooks.beforeCommit = { db in try pending.appendAll(in: db) }
+        hooks.background = { db in try pending.appendSome(in: db) }
+        hooks.afterBatch = { _ in
+            guard firstBatch.withLock({ first in defer { first = false }; return first }) else { return }
+            inAfterBatch.signal()
+            gate.wait()
+        }
+        let writer = store.writer(hooks: hooks)
+        defer { writer.close() }
+        writer.submit(WriteJob(run: { _ in .null }))
+        #expect(inAfterBatch.wait(timeout: .now() + 10) == .success)
+        // The batch has committed and waits in afterBatch: still draining.
+        for n in 1...300 { _ = pending.add(record(n)) }
+        writer.requestBackground(within: .nanoseconds(0))
+        let deadline = Date().addingTimeInterval(10)
+        while writer.stepAsides.load(ordering: .relaxed) == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
+        #expect(writer.stepAsides.load(ordering: .relaxed) == 1)
+        gate.signal()
+        try waitForRows(300, in: store)
+        #expect(try rows(store) == 300)
+    }
 }

@@ -21,6 +21,7 @@ int soudan_connect_unix(const char *path);
 
 /// The largest path a sockaddr_un can hold, terminator excluded.
 int soudan_max_socket_path(void);
+
 /// Lowers the calling thread's scheduling priority to `nice` (Linux keeps a nice
 /// value per thread). Only raising the value is allowed without privileges, so a
 /// thread that lowers itself stays lowered. Returns 0, or -1 with errno set.
