@@ -147,18 +147,24 @@ import SoudanProtocol
 
     /// A hook that throws keeps the whole batch from committing: every job in it
     /// fails, none of their writes stays, and the next batch starts clean.
+    ///
+    /// The first batch holds only the gate job (the jobs are queued once it
+    /// runs), so the batch of three is always the hook's second call.
     @Test func aFailingHookRollsTheWholeBatchBack() throws {
         let store = try TemporaryStore()
         try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
-        let failNext = LockedValue(true)
+        let hookCalls = LockedValue(0)
         var hooks = SingleWriter.Hooks()
         hooks.beforeCommit = { db in
             try db.execute(sql: "INSERT INTO t VALUES (-1)")
-            if failNext.withLock({ flag in defer { flag = false }; return flag }) { throw Boom() }
+            let call = hookCalls.withLock { calls in defer { calls += 1 }; return calls }
+            if call == 1 { throw Boom() }
         }
         let writer = store.writer(hooks: hooks)
+        let started = DispatchSemaphore(value: 0)
         let gate = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        writer.submit(WriteJob(run: { _ in started.signal(); gate.wait(); return .null }))
+        started.wait()
         let failures = LockedValue(0)
         let done = DispatchGroup()
         for value in 0..<3 {
@@ -174,14 +180,14 @@ import SoudanProtocol
         gate.signal()
         done.wait()
         #expect(failures.withLock { $0 } == 3)
-        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 0)
+        #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t ORDER BY v") } == [-1])
         done.enter()
         writer.submit(WriteJob(run: { db in
             try db.execute(sql: "INSERT INTO t VALUES (7)")
             return .null
         }, completion: { _ in done.leave() }))
         done.wait()
-        #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t ORDER BY v") } == [-1, 7])
+        #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t ORDER BY v") } == [-1, -1, 7])
     }
 
     /// When SQLite has rolled the transaction back on its own, the body's error
