@@ -38,6 +38,11 @@ public enum Store {
             try db.run(sql: "PRAGMA synchronous = \(synchronousLevel(durability))")
             // Erased personal data (privacy.purge) must not linger in free pages.
             try db.run(sql: "PRAGMA secure_delete = ON")
+            // Each job of a batch runs in a savepoint, whose statement journal holds
+            // a copy of every page the job touches. Past 64 KiB SQLite spills it to
+            // an unlinked file in the temp directory: personal data on disk outside
+            // the database, and a file made, written and closed per batch.
+            try db.run(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool: DatabasePool
         do {
