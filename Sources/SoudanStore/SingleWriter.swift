@@ -211,7 +211,9 @@ public final class SingleWriter: Sendable {
             }
             do {
                 try pool.writeWithoutTransaction { db in
-                    try db.inCachedTransaction(.immediate) { more = try hooks.background(db) }
+                    try Self.withoutWaitingForTheDisk(db) {
+                        try db.inCachedTransaction(.immediate) { more = try hooks.background(db) }
+                    }
                 }
             } catch {
                 // This transaction did not commit (the database refuses writes: disk
@@ -222,6 +224,34 @@ public final class SingleWriter: Sendable {
             }
         }
     }
+
+    /// Runs `body` with `synchronous=NORMAL` at most, then puts the connection's
+    /// own level back: nobody waits for the lane's records, so its commit need not
+    /// wait for an fsync, which held the connection (and any batch queued behind
+    /// it) for a millisecond or more, a hundred times a second under light read
+    /// traffic. In WAL mode the next FULL commit's fsync makes these frames
+    /// durable with its own; a crash before it loses only records that nobody
+    /// was promised. The level cannot change inside a transaction, hence around it.
+    static func withoutWaitingForTheDisk(_ db: Database, _ body: () throws -> Void) throws {
+        let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? normalSynchronous
+        guard level > normalSynchronous else { return try body() }
+        try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        defer {
+            // A transaction left open by a failed rollback would refuse the change.
+            if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+            do {
+                try db.execute(sql: "PRAGMA synchronous = \(level)")
+            } catch {
+                // Otherwise later commits would be acknowledged before their fsync:
+                // stop rather than lie.
+                fatalError("cannot restore synchronous=\(level) on the writer: \(error)")
+            }
+        }
+        try body()
+    }
+
+    /// `PRAGMA synchronous` as a number: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+    private static let normalSynchronous = 1
 
     /// Ends the background lane after its current transaction, and waits for it.
     private func stopBackground() {

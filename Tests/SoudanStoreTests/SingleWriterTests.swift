@@ -240,4 +240,45 @@ import SoudanProtocol
         #expect(try store.pool.read { try String.fetchAll($0, sql: "SELECT who FROM t ORDER BY rowid") } == order,
                 "after close, the lane takes no more passes")
     }
+
+    /// Nobody waits for the lane's records, so its commits skip the fsync; the
+    /// batches after it, whose replies wait for their commit, still sync.
+    @Test func theBackgroundLaneCommitsWithoutTheFsyncThatBatchesKeep() throws {
+        let store = try TemporaryStore()
+        let levels = LockedValue<[String: Int]>([:])
+        let laneDone = DispatchSemaphore(value: 0)
+        var hooks = SingleWriter.Hooks()
+        hooks.background = { db in
+            levels.withLock { $0["lane"] = try? Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            laneDone.signal()
+            return false
+        }
+        let writer = store.writer(hooks: hooks)
+        defer { writer.close() }
+        writer.requestBackground(within: .nanoseconds(0))
+        #expect(laneDone.wait(timeout: .now() + 10) == .success)
+        let batchDone = DispatchSemaphore(value: 0)
+        writer.submit(WriteJob(run: { db in
+            levels.withLock { $0["batch"] = try? Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            return .null
+        }, completion: { _ in batchDone.signal() }))
+        #expect(batchDone.wait(timeout: .now() + 10) == .success)
+        #expect(levels.withLock { $0 } == ["lane": 1, "batch": 2], "NORMAL on the lane, FULL in batches")
+    }
+
+    /// A connection opened for `normal` durability stays at NORMAL after the
+    /// lane: the lane never raises the level either.
+    @Test func theBackgroundLaneLeavesALowerLevelAlone() throws {
+        let store = try TemporaryStore()
+        try store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+            var inside: Int?
+            try SingleWriter.withoutWaitingForTheDisk(db) {
+                inside = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            }
+            let after = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            #expect(inside == 0)
+            #expect(after == 0)
+        }
+    }
 }
