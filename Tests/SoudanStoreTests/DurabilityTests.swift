@@ -20,4 +20,15 @@ import SoudanProtocol
         let level = try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         #expect(level == Self.levels[durability])
     }
+
+    /// Each job's savepoint journals the pages it touches; past 64 KiB SQLite
+    /// would spill that journal, personal data included, to a file in the temp
+    /// directory. Every connection keeps it in memory (2 is MEMORY).
+    @Test func temporaryDataStaysInMemoryOnEveryConnection() throws {
+        let store = try TemporaryStore()
+        let writer = try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") }
+        let reader = try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA temp_store") }
+        #expect(writer == 2)
+        #expect(reader == 2)
+    }
 }
