@@ -99,10 +99,10 @@ def round_trip_floor(rate, duration):
                             stdout=subprocess.PIPE, text=True)
 
 
-def finish(process):
+def finish(process, what="soudan-load"):
     out, _ = process.communicate()
     if process.returncode != 0:
-        raise SystemExit("bench: soudan-load failed")
+        raise SystemExit("bench: %s failed" % what)
     return json.loads(out)
 
 
@@ -188,12 +188,12 @@ def main():
         # bare round trip between two processes, which no daemon can beat.
         floor = round_trip_floor(FLOOR_RATE, DURATION)
         results["book_half"] = load(main_daemon, "book", rate=half_flows)
-        results["floor_during_book_half"] = finish(floor)
+        results["floor_during_book_half"] = finish(floor, "round_trip.py")
         log("soudan: read while book runs at half its maximum")
         booking = load(main_daemon, "book", rate=half_flows, background=True)
         floor = round_trip_floor(FLOOR_RATE, DURATION)
         results["read_while_booking"] = load(main_daemon, "read", connections=4, rate=FLOOR_RATE)
-        results["floor_during_read"] = finish(floor)
+        results["floor_during_read"] = finish(floor, "round_trip.py")
         results["book_during_read"] = finish(booking)
 
         log("soudan: memory with 1,000 idle connections")
