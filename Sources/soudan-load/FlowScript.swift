@@ -30,15 +30,31 @@ struct FlowScript {
     private var myConsultations: [String] = []
     private var random = SystemRandomNumberGenerator()
 
-    init(scenario: Scenario, worker: Int, ackLog: AckLog?) {
+    /// - Parameter inherited: consultations of earlier runs this connection may
+    ///   cancel as if it had booked them.
+    init(scenario: Scenario, worker: Int, ackLog: AckLog?, inherited: [String] = []) {
         self.scenario = scenario
         self.worker = worker
         self.ackLog = ackLog
+        myConsultations = inherited
     }
 
     /// Whether this connection books (in `mixed`, every other one reads), and so
     /// needs an admin connection too (scheduling and cancelling are staff's).
-    var books: Bool { scenario == .book || (scenario == .mixed && worker % 2 == 0) }
+    var books: Bool { Self.books(scenario, worker: worker) }
+
+    static func books(_ scenario: Scenario, worker: Int) -> Bool {
+        scenario == .book || (scenario == .mixed && worker % 2 == 0)
+    }
+
+    /// `consultations` dealt out, one at a time, to the connections that book.
+    static func deal(_ consultations: [String], scenario: Scenario, connections: Int) -> [Int: [String]] {
+        let booking = (0..<connections).filter { books(scenario, worker: $0) }
+        guard !booking.isEmpty else { return [:] }
+        var hands: [Int: [String]] = [:]
+        for (index, id) in consultations.enumerated() { hands[booking[index % booking.count], default: []].append(id) }
+        return hands
+    }
 
     static let week: JSONObject = ["from": "2026-12-01", "to": "2026-12-07"]
     private static let name: JSONValue = .string("負荷テスト")

@@ -72,8 +72,9 @@ final class LoadEngine {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         timer = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
         watch(timer, token: UInt64.max, events: EPOLLIN.rawValue)
+        let hands = FlowScript.deal(plan.inherited, scenario: plan.scenario, connections: plan.connections)
         for worker in 0..<plan.connections {
-            let script = FlowScript(scenario: plan.scenario, worker: worker, ackLog: plan.ackLog)
+            let script = FlowScript(scenario: plan.scenario, worker: worker, ackLog: plan.ackLog, inherited: hands[worker] ?? [])
             // Spread the connections' schedules over one interval.
             let first = start + (interval ?? 0) * UInt64(worker) / UInt64(plan.connections)
             do {

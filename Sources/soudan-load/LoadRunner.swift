@@ -24,6 +24,9 @@ struct LoadPlan: Sendable {
     var replyTimeout: Double = 60
     /// Where acknowledged writes are logged (crash tests check each is kept).
     var ackLog: AckLog?
+    /// Consultations earlier runs left scheduled, dealt out to the booking
+    /// connections for their cancellations (`LoadOffice.prepare`).
+    var inherited: [String] = []
 }
 
 /// Lines of `kind id` for every write the daemon acknowledged, appended as the

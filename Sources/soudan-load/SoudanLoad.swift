@@ -36,11 +36,11 @@ struct SoudanLoad: ParsableCommand {
     }
 
     func run() throws {
-        if scenario == .book || scenario == .mixed { try LoadOffice.prepare(adminSocket: adminSocket) }
+        let inherited = scenario == .book || scenario == .mixed ? try LoadOffice.prepare(adminSocket: adminSocket) : []
         let runner = LoadRunner(plan: LoadPlan(
             socket: socket, adminSocket: adminSocket, scenario: scenario, connections: connections, pipeline: pipeline,
             stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate,
-            replyTimeout: timeout, ackLog: try ackLog.map(AckLog.init(path:))))
+            replyTimeout: timeout, ackLog: try ackLog.map(AckLog.init(path:)), inherited: inherited))
         let report = runner.run(progress: isatty(2) == 1 && !json)
         if json {
             print(JSONWriter.string(.object(report.summary(scenario: scenario.rawValue, connections: connections))))

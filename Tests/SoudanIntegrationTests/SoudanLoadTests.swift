@@ -30,6 +30,35 @@ import Testing
         #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM seeker") } ?? 0 >= 40)
     }
 
+    /// A run on a daemon that earlier runs booked cancels their consultations
+    /// too, as its own: otherwise, once the slots were full, every later flow met
+    /// slot_taken and nothing ever came free (the benchmark runs book several
+    /// times on one daemon).
+    @Test func aLaterRunCancelsWhatEarlierRunsBooked() throws {
+        let daemon = try TestDaemon(clock: "manual:2026-11-30T08:00:00+09:00")
+        func book() throws {
+            let run = try runProcess(Self.binary, [
+                "--socket", daemon.servicePath, "--admin-socket", daemon.adminPath, "--scenario", "book",
+                "--connections", "8", "--requests", "60", "--json",
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        try book()
+        let queue = try DatabaseQueue(path: daemon.databasePath, configuration: { var c = Configuration(); c.busyMode = .timeout(10); return c }())
+        let earlier = try queue.read {
+            try String.fetchAll($0, sql: "SELECT consultation_id FROM consultation WHERE status = 'scheduled' AND counselor_id LIKE 'load-%'")
+        }
+        try #require(!earlier.isEmpty, "the first run booked nothing")
+        try book()
+        let cancelled = try queue.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM consultation WHERE status = 'cancelled'
+                AND consultation_id IN (SELECT value FROM json_each(?))
+                """, arguments: [String(decoding: try JSONSerialization.data(withJSONObject: earlier), as: UTF8.self)])
+        }
+        #expect((cancelled ?? 0) > 0, "none of the \(earlier.count) consultations of the first run was cancelled by the second")
+    }
+
     /// A daemon that accepts and never answers: the flows waiting fail after
     /// --timeout instead of holding the run forever.
     @Test func aSilentDaemonFailsTheWaitingFlowsAfterTheTimeout() throws {
