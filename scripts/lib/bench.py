@@ -16,6 +16,7 @@ BIN = os.path.join(ROOT, ".build", "release")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 DURATION = 3 if QUICK else 10
 MIXED_SECONDS = int(os.environ.get("BENCH_MIXED_SECONDS", "20" if QUICK else "600"))
+MIXED_WARMUP_SECONDS = 10 if QUICK else 60
 CLIENTS = 50
 # The throughput ratios come from rounds that alternate the anchor and soudan:
 # on a shared machine either can have a slow minute, and one round each would
@@ -236,12 +237,22 @@ def main():
         log("soudan: mixed for %d s" % MIXED_SECONDS)
         mixed_daemon = Soudand(os.path.join(work, "mixed"))
         daemons.append(mixed_daemon)
-        warm = load(mixed_daemon, "mixed", duration=min(10, MIXED_SECONDS))
+        # The figure is about leaks, so it starts once SQLite's page caches (2 MB
+        # per connection) and malloc's arenas have filled: RSS sampled through a
+        # 200 s mixed run rose 0.7 MB in the 15 s after a 10 s warm-up, then
+        # 0.1 MB in the next three minutes.
+        warm = load(mixed_daemon, "mixed", duration=min(MIXED_WARMUP_SECONDS, MIXED_SECONDS))
         rss_start = mixed_daemon.rss_mib()
-        results["mixed"] = load(mixed_daemon, "mixed", duration=MIXED_SECONDS)
+        running = load(mixed_daemon, "mixed", duration=MIXED_SECONDS, background=True)
+        samples = []
+        while running.poll() is None:
+            samples.append(round(mixed_daemon.rss_mib(), 2))
+            time.sleep(min(30, max(1, MIXED_SECONDS / 20)))
+        results["mixed"] = finish(running)
         rss_end = mixed_daemon.rss_mib()
-        results["mixed_rss"] = {"start_mib": round(rss_start, 1), "end_mib": round(rss_end, 1),
-                                "growth_percent": round((rss_end - rss_start) / rss_start * 100, 2)}
+        results["mixed_rss"] = {"warmup_s": min(MIXED_WARMUP_SECONDS, MIXED_SECONDS), "start_mib": round(rss_start, 1),
+                                "end_mib": round(rss_end, 1), "growth_percent": round((rss_end - rss_start) / rss_start * 100, 2),
+                                "samples_mib": samples}
         results["mixed_warmup_errors"] = warm["errors"]
     finally:
         for daemon in daemons:
@@ -282,7 +293,8 @@ def report(results, budgets):
          "book, empty database", results["book_loaded"]["throughput"] / book_beside_loaded, ">= 0.8 x",
          results["book_loaded"]["throughput"] / book_beside_loaded >= 0.8),
         ("start-up to ready, loaded database (ms)", results["loaded_ready_ms"], "", "", None, "<= 200 ms", results["loaded_ready_ms"] <= 200),
-        ("mixed %d s: RSS growth (%%)" % results["mixed_s"], results["mixed_rss"]["growth_percent"], "", "", None, "<= 5 %",
+        ("mixed %d s after %d s: RSS growth (%%)" % (results["mixed_s"], results["mixed_rss"]["warmup_s"]), results["mixed_rss"]["growth_percent"],
+         "", "", None, "<= 5 %",
          results["mixed_rss"]["growth_percent"] <= 5),
         ("mixed %d s: errors other than slot_taken" % results["mixed_s"], other_errors, "", "", None, "0", other_errors == 0),
     ]
