@@ -233,6 +233,9 @@ public final class SingleWriter: Sendable {
     /// durable with its own; a crash before it loses only records that nobody
     /// was promised. The level cannot change inside a transaction, hence around it.
     static func withoutWaitingForTheDisk(_ db: Database, _ body: () throws -> Void) throws {
+        // Prepared anew each time, not through the statement cache: a small C probe
+        // against this SQLite saw a cached `PRAGMA synchronous` read return a stale
+        // level, and a durability setting is no place to trust re-stepped pragmas.
         let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? normalSynchronous
         guard level > normalSynchronous else { return try body() }
         try db.execute(sql: "PRAGMA synchronous = NORMAL")
