@@ -11,12 +11,10 @@ waits for one commit, and often for the one before it, cannot beat its tail.
 Usage: commit_floor.py RATE SECONDS DIRECTORY  ->  one JSON object on stdout:
 {"rate", "samples", "latency_ms": {"p50", "p90", "p99", "p999", "max"}}
 """
-import json
 import os
 import sys
-import time
 
-from round_trip import percentile
+import open_loop
 
 FILE_BYTES = 4 << 20
 WRITE = b"x" * (16 << 10)
@@ -27,32 +25,24 @@ def main():
     seconds = float(sys.argv[2])
     path = os.path.join(sys.argv[3], "commit-floor.tmp")
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    offset = 0
+
+    def commit():
+        nonlocal offset
+        os.pwrite(fd, WRITE, offset)
+        os.fdatasync(fd)
+        offset = (offset + len(WRITE)) % FILE_BYTES
+
     try:
         # Allocated and synced up front, as a WAL is after its first lap: the
         # timed writes then overwrite blocks in place, changing no metadata.
         os.pwrite(fd, b"\0" * FILE_BYTES, 0)
         os.fsync(fd)
-        interval = 1 / rate
-        intended = time.monotonic() + 0.05
-        offset = 0
-        latencies = []
-        for _ in range(int(rate * seconds)):
-            intended += interval
-            delay = intended - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            os.pwrite(fd, WRITE, offset)
-            os.fdatasync(fd)
-            latencies.append((time.monotonic() - intended) * 1000)
-            offset = (offset + len(WRITE)) % FILE_BYTES
+        latencies = open_loop.run(rate, seconds, commit)
     finally:
         os.close(fd)
         os.unlink(path)
-    latencies.sort()
-    print(json.dumps({"rate": rate, "samples": len(latencies), "latency_ms": {
-        "p50": round(percentile(latencies, 0.50), 3), "p90": round(percentile(latencies, 0.90), 3),
-        "p99": round(percentile(latencies, 0.99), 3), "p999": round(percentile(latencies, 0.999), 3),
-        "max": round(latencies[-1], 3)}}))
+    open_loop.print_summary(rate, latencies)
 
 
 if __name__ == "__main__":

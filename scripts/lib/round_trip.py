@@ -11,11 +11,11 @@ Usage: round_trip.py RATE SECONDS  ->  one JSON object on stdout:
 {"rate", "samples", "latency_ms": {"p50", "p90", "p99", "p999", "max"}}
 Python's own overhead is included, so the true floor is a little lower.
 """
-import json
 import os
 import socket
 import sys
-import time
+
+import open_loop
 
 MESSAGE = b"x" * 64
 
@@ -37,10 +37,6 @@ def receive_exactly(sock, count):
         received += len(chunk)
 
 
-def percentile(sorted_values, fraction):
-    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * fraction))]
-
-
 def main():
     rate = float(sys.argv[1])
     seconds = float(sys.argv[2])
@@ -50,24 +46,15 @@ def main():
         ours.close()
         echo(theirs)
     theirs.close()
-    interval = 1 / rate
-    intended = time.monotonic() + 0.05
-    latencies = []
-    for _ in range(int(rate * seconds)):
-        intended += interval
-        delay = intended - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+
+    def bounce():
         ours.sendall(MESSAGE)
         receive_exactly(ours, len(MESSAGE))
-        latencies.append((time.monotonic() - intended) * 1000)
+
+    latencies = open_loop.run(rate, seconds, bounce)
     ours.close()
     os.waitpid(child, 0)
-    latencies.sort()
-    print(json.dumps({"rate": rate, "samples": len(latencies), "latency_ms": {
-        "p50": round(percentile(latencies, 0.50), 3), "p90": round(percentile(latencies, 0.90), 3),
-        "p99": round(percentile(latencies, 0.99), 3), "p999": round(percentile(latencies, 0.999), 3),
-        "max": round(latencies[-1], 3)}}))
+    open_loop.print_summary(rate, latencies)
 
 
 if __name__ == "__main__":
