@@ -266,8 +266,8 @@ import SoudanProtocol
         #expect(levels.withLock { $0 } == ["lane": 1, "batch": 2], "NORMAL on the lane, FULL in batches")
     }
 
-    /// A connection opened for `normal` durability stays at NORMAL after the
-    /// lane: the lane never raises the level either.
+    /// A connection already below FULL (here OFF) keeps its level inside the
+    /// lane and after it: the lane only ever lowers FULL, never raises a level.
     @Test func theBackgroundLaneLeavesALowerLevelAlone() throws {
         let store = try TemporaryStore()
         try store.pool.writeWithoutTransaction { db in

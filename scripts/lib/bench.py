@@ -97,15 +97,10 @@ def load(daemon, scenario, connections=CLIENTS, duration=DURATION, rate=None, pi
     return finish(process)
 
 
-def round_trip_floor(rate, duration):
-    """scripts/lib/round_trip.py in the background: see there."""
-    return subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "lib", "round_trip.py"), str(rate), str(duration)],
-                            stdout=subprocess.PIPE, text=True)
-
-
-def commit_floor(rate, duration, directory):
-    """scripts/lib/commit_floor.py in the background: see there."""
-    return subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "lib", "commit_floor.py"), str(rate), str(duration), directory],
+def floor(script, *args):
+    """One of the floors (scripts/lib/round_trip.py, commit_floor.py) in the
+    background, its JSON summary read by `finish`: see each script."""
+    return subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "lib", script)] + [str(a) for a in args],
                             stdout=subprocess.PIPE, text=True)
 
 
@@ -197,16 +192,16 @@ def main():
         # Beside each latency run, the machine's own floor at the same moment: a
         # bare round trip between two processes, which no daemon can beat, and
         # beside booking the disk's: a bare write and fdatasync, as a commit does.
-        floor = round_trip_floor(FLOOR_RATE, DURATION)
-        disk = commit_floor(COMMIT_FLOOR_RATE, DURATION, main_daemon.data_dir)
+        round_trip = floor("round_trip.py", FLOOR_RATE, DURATION)
+        disk = floor("commit_floor.py", COMMIT_FLOOR_RATE, DURATION, main_daemon.data_dir)
         results["book_half"] = load(main_daemon, "book", rate=half_flows)
-        results["floor_during_book_half"] = finish(floor, "round_trip.py")
+        results["floor_during_book_half"] = finish(round_trip, "round_trip.py")
         results["commit_floor_during_book_half"] = finish(disk, "commit_floor.py")
         log("soudan: read while book runs at half its maximum")
         booking = load(main_daemon, "book", rate=half_flows, background=True)
-        floor = round_trip_floor(FLOOR_RATE, DURATION)
+        round_trip = floor("round_trip.py", FLOOR_RATE, DURATION)
         results["read_while_booking"] = load(main_daemon, "read", connections=4, rate=FLOOR_RATE)
-        results["floor_during_read"] = finish(floor, "round_trip.py")
+        results["floor_during_read"] = finish(round_trip, "round_trip.py")
         results["book_during_read"] = finish(booking)
 
         log("soudan: memory with 1,000 idle connections")
