@@ -94,6 +94,8 @@ extension Database {
         let statement = try cachedStatement(sql: sql)
         try statement.setArguments(arguments)
         let sqlite = statement.sqliteStatement
+        // A write stepped here would autocommit if SQLite had aborted the batch.
+        if sqlite3_stmt_readonly(sqlite) == 0 { try checkTransactionIsOpen(sql: sql) }
         defer { sqlite3_reset(sqlite) }
         while true {
             let code = sqlite3_step(sqlite)

@@ -1,4 +1,23 @@
 public import GRDB
+import GRDBSQLite
+
+extension Database {
+    /// Throws `SQLITE_ABORT` when SQLite has rolled the transaction back on its own.
+    ///
+    /// Why: after SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM or an interrupt, SQLite
+    /// may roll back the whole transaction and return to autocommit mode. GRDB's
+    /// own transaction blocks then refuse every later statement
+    /// (`checkForAbortedTransaction`), but the cached helpers below run outside
+    /// those blocks: without this check, the next job's `SAVEPOINT` would open a
+    /// fresh transaction and its `RELEASE` would commit that job alone, while the
+    /// batch it belonged to is answered `unavailable`.
+    /// What to do: call it before any statement that must not run on its own.
+    public func checkTransactionIsOpen(sql: String? = nil) throws {
+        if sqlite3_get_autocommit(sqliteConnection) != 0 {
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted", sql: sql)
+        }
+    }
+}
 
 extension Database {
     /// Runs one statement through GRDB's statement cache: on the writer's hot
@@ -20,7 +39,11 @@ extension Database {
     /// every call; the writer opens one or two savepoints per request, so these
     /// go through the statement cache too. Savepoints nest: each RELEASE or
     /// ROLLBACK TO names the innermost one of that name.
+    ///
+    /// Only inside a transaction: outside one, SAVEPOINT would begin a
+    /// transaction and RELEASE would commit it alone.
     public func inCachedSavepoint<T>(_ body: () throws -> T) throws -> T {
+        try checkTransactionIsOpen(sql: "SAVEPOINT soudan")
         try cachedStatement(sql: "SAVEPOINT soudan").execute()
         let value: T
         do {
@@ -29,10 +52,14 @@ extension Database {
             // Rolling back alone would leave the savepoint on SQLite's stack. If
             // SQLite already rolled the whole transaction back (some I/O errors
             // do), these fail too: the body's error is the one to report.
-            try? cachedStatement(sql: "ROLLBACK TO SAVEPOINT soudan").execute()
-            try? cachedStatement(sql: "RELEASE SAVEPOINT soudan").execute()
+            if isInsideTransaction {
+                try? cachedStatement(sql: "ROLLBACK TO SAVEPOINT soudan").execute()
+                try? cachedStatement(sql: "RELEASE SAVEPOINT soudan").execute()
+            }
             throw error
         }
+        // The body may have swallowed an error after which SQLite rolled back.
+        try checkTransactionIsOpen(sql: "RELEASE SAVEPOINT soudan")
         try cachedStatement(sql: "RELEASE SAVEPOINT soudan").execute()
         return value
     }
@@ -56,6 +83,8 @@ extension Database {
         let value: T
         do {
             value = try body()
+            // "cannot commit - no transaction is active" would hide the cause.
+            try checkTransactionIsOpen(sql: "COMMIT")
             try cachedStatement(sql: "COMMIT").execute()
         } catch {
             // SQLite may have rolled back already (some I/O errors do): then

@@ -53,6 +53,15 @@ struct RowBinder {
 
     /// Runs the statement with the values bound so far, then resets it.
     mutating func step(_ db: Database, sql: String) throws {
+        if sqlite3_stmt_readonly(statement) == 0 {
+            do {
+                try db.checkTransactionIsOpen(sql: sql)
+            } catch {
+                sqlite3_reset(statement)
+                index = 1
+                throw error
+            }
+        }
         let code = sqlite3_step(statement)
         let failure = code == SQLITE_DONE ? nil : db.lastError(sql: sql)
         sqlite3_reset(statement)

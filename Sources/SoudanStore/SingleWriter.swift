@@ -23,6 +23,15 @@ public struct WriteJob: Sendable {
     }
 }
 
+/// The error every job of a batch gets when the batch did not commit: whatever
+/// the jobs did was rolled back with it, so none of them happened (CONTRACT.md:
+/// "if a batch's commit fails, every job in it is answered `unavailable`").
+public struct WriteBatchFailed: Error, CustomStringConvertible {
+    public let underlying: any Error
+    public var description: String { "write batch failed: \(underlying)" }
+    public init(underlying: any Error) { self.underlying = underlying }
+}
+
 /// What one committed batch did, for statistics and for waking event readers.
 public struct BatchReport: Sendable {
     public var jobs: Int
@@ -102,6 +111,10 @@ public final class SingleWriter: Sendable {
         /// remains. Runs on the lane, never inside a batch. If it throws, the
         /// transaction rolls back, so it must keep what it took for a later try.
         public var background: @Sendable (Database) throws -> Bool = { _ in false }
+        /// After each of the lane's transactions, whether it committed: what a
+        /// failed one took must go back (its COMMIT can fail after `background`
+        /// returned).
+        public var afterBackground: @Sendable (_ committed: Bool) -> Void = { _ in }
         public init() {}
     }
 
@@ -139,7 +152,8 @@ public final class SingleWriter: Sendable {
             return true
         }
         guard first else { return }
-        queue.asyncAfter(deadline: .now() + delay) { [self] in
+        // Not `asyncAfter`: see `TimerThread`.
+        TimerThread.shared.schedule(after: delay) { [self] in
             state.withLock { $0.batchRequested = false }
             submit(WriteJob(run: { _ in .null }))
         }
@@ -176,7 +190,7 @@ public final class SingleWriter: Sendable {
             thread.name = "soudan.writer.background"
             thread.start()
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in backgroundWake.signal() }
+        TimerThread.shared.schedule(after: delay) { [self] in backgroundWake.signal() }
     }
 
     private func runBackgroundLane() {
@@ -211,9 +225,15 @@ public final class SingleWriter: Sendable {
             }
             do {
                 try pool.writeWithoutTransaction { db in
-                    try Self.withoutWaitingForTheDisk(db) {
-                        try db.inCachedTransaction(.immediate) { more = try hooks.background(db) }
+                    do {
+                        try Self.withoutWaitingForTheDisk(db) {
+                            try db.inCachedTransaction(.immediate) { more = try hooks.background(db) }
+                        }
+                    } catch {
+                        hooks.afterBackground(false)
+                        throw error
                     }
+                    hooks.afterBackground(true)
                 }
             } catch {
                 // This transaction did not commit (the database refuses writes: disk
@@ -318,6 +338,10 @@ public final class SingleWriter: Sendable {
                         } catch {
                             results.append(.failure(error))
                         }
+                        // SQLite may have rolled the whole batch back under this job
+                        // (disk full, I/O error, interrupt): the jobs before it are gone,
+                        // and the ones after it must not run on their own.
+                        try db.checkTransactionIsOpen()
                     }
                     try hooks.beforeCommit(db)
                 }
@@ -325,7 +349,7 @@ public final class SingleWriter: Sendable {
         } catch {
             // The batch did not commit (disk full, I/O error): nothing in it happened.
             logger.error("write batch failed", metadata: ["jobs": "\(batch.count)", "error": "\(error)"])
-            results = Array(repeating: .failure(error), count: batch.count)
+            results = Array(repeating: .failure(WriteBatchFailed(underlying: error)), count: batch.count)
             hooks.afterBatch(BatchReport(jobs: batch.count, committed: false))
             for (job, result) in zip(batch, results) { job.completion?(result) }
             return

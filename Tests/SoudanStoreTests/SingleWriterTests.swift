@@ -282,3 +282,88 @@ import SoudanProtocol
         }
     }
 }
+
+/// When SQLite rolls a batch back on its own (disk full, I/O error, interrupt),
+/// the writer must notice, fail every job of the batch, and run none of the
+/// jobs after it: otherwise the next job's SAVEPOINT opens a transaction of its
+/// own and its RELEASE commits it alone, while its reply says `unavailable`.
+@Suite struct AbortedBatchTests {
+    /// Adds `abort_batch()`, which interrupts the statement calling it: SQLite
+    /// then rolls back the whole explicit transaction (sqlite.org/c3ref/interrupt.html).
+    func abortingStore() throws -> TemporaryStore {
+        let store = try TemporaryStore()
+        let pool = store.pool
+        try pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
+        pool.writeWithoutTransaction { db in
+            db.add(function: DatabaseFunction("abort_batch", argumentCount: 0, pure: false) { _ in
+                pool.interrupt()
+                return 1
+            })
+        }
+        return store
+    }
+
+    @Test(arguments: [false, true])
+    func aBatchSQLiteRolledBackFailsWholeAndNoLaterJobRunsAlone(swallowTheError: Bool) throws {
+        let store = try abortingStore()
+        let writer = store.writer()
+        let gate = DispatchSemaphore(value: 0)
+        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        let results = LockedValue<[Int: Result<JSONValue, any Error>]>([:])
+        let ran = LockedValue<Set<Int>>([])
+        let done = DispatchGroup()
+        for n in 0..<4 {
+            done.enter()
+            writer.submit(WriteJob(run: { db in
+                ran.withLock { _ = $0.insert(n) }
+                try db.run(sql: "INSERT INTO t VALUES (?)", arguments: [n])
+                if n == 1 {
+                    do {
+                        try db.run(sql: "INSERT INTO t SELECT abort_batch()")
+                    } catch where swallowTheError {
+                        // A handler that maps or ignores an error must not carry on.
+                    }
+                }
+                return .null
+            }, completion: { result in
+                results.withLock { $0[n] = result }
+                done.leave()
+            }))
+        }
+        gate.signal()
+        done.wait()
+        let outcome = results.withLock { $0 }
+        for n in 0..<4 {
+            guard case .failure(let error)? = outcome[n] else {
+                Issue.record("job \(n) succeeded in a batch that SQLite rolled back")
+                continue
+            }
+            #expect(error is WriteBatchFailed, "job \(n): \(error)")
+        }
+        #expect(ran.withLock { $0 } == [0, 1], "jobs after the abort must not run")
+        #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t") } == [])
+        // The writer goes on: the next batch commits as usual.
+        let after = DispatchSemaphore(value: 0)
+        writer.submit(WriteJob(run: { db in
+            try db.run(sql: "INSERT INTO t VALUES (7)")
+            return .null
+        }, completion: { _ in after.signal() }))
+        after.wait()
+        #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t") } == [7])
+    }
+
+    /// The guard under every statement soudan steps itself: a write outside a
+    /// transaction is refused rather than autocommitted, and GRDB's own view of
+    /// the connection stays right.
+    @Test func aWriteSteppedOutsideATransactionIsRefused() throws {
+        let store = try TemporaryStore()
+        try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
+        try store.pool.writeWithoutTransaction { db throws in
+            #expect(throws: DatabaseError.self) { try db.run(sql: "INSERT INTO t VALUES (1)") }
+            #expect(throws: DatabaseError.self) { try db.inCachedSavepoint { try db.run(sql: "INSERT INTO t VALUES (2)") } }
+            #expect(!db.isInsideTransaction)
+            // Reads need no transaction.
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") == 0)
+        }
+    }
+}
