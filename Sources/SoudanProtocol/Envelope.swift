@@ -97,7 +97,7 @@ public enum Reply {
     ///
     /// Written straight into one buffer, which starts large enough for most
     /// replies: growing an empty array to a ping's reply reallocated it five times.
-    public static func frame(id: RequestID?, body: JSONObject) -> [UInt8] {
+    public static func frame(id: RequestID?, body: JSONObject, maxBody: Int = maxFrameBody) -> [UInt8] {
         var bytes = framePrefix()
         bytes.append(contentsOf: #"{"id":"#.utf8)
         JSONWriter.write(id?.json ?? .null, into: &bytes)
@@ -108,9 +108,19 @@ public enum Reply {
             JSONWriter.write(value, into: &bytes)
         }
         bytes.append(UInt8(ascii: "}"))
+        guard bytes.count - 4 <= maxBody else {
+            // A frame's length is 32 bits: say so rather than trap.
+            let error = WireError(
+                .overloaded, "the reply would be \(bytes.count - 4) bytes, more than a frame can carry; ask for less",
+                details: ["max_reply": .int(Int64(maxBody))])
+            return frame(id: id, body: ["ok": false, "error": error.json])
+        }
         writeLength(into: &bytes)
         return bytes
     }
+
+    /// The largest body a frame's 32-bit length can announce.
+    public static let maxFrameBody = Int(UInt32.max)
 
     /// The framed bytes of a reply.
     public static func frame(_ reply: JSONValue) -> [UInt8] {
@@ -131,6 +141,7 @@ public enum Reply {
 
     /// Fills in the length prefix that `framePrefix` left as zeros.
     private static func writeLength(into bytes: inout [UInt8]) {
+        precondition(bytes.count - 4 <= maxFrameBody, "a reply over 4 GiB must be refused before it is framed")
         let length = UInt32(bytes.count - 4)
         bytes[0] = UInt8(truncatingIfNeeded: length >> 24)
         bytes[1] = UInt8(truncatingIfNeeded: length >> 16)

@@ -11,7 +11,7 @@ import SoudanStore
 enum BackupOperations {
     static func make(_ env: ServiceEnvironment) -> [Operation] {
         [
-            Operation("sys.backup", sockets: Sockets.admin, .read { db, context in
+            Operation("sys.backup", sockets: Sockets.admin, recording: [.replyWaitsForRecord, .seesEveryAnsweredRequest], .read { db, context in
                 let path = context.args.text("path")
                 let directory = (path as NSString).deletingLastPathComponent
                 var isDirectory: ObjCBool = false

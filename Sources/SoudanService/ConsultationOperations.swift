@@ -46,12 +46,12 @@ enum ConsultationOperations {
                 try EventLog.append("consultation.completed", at: context.now, data: Self.eventData(c, status: "completed"), in: db)
                 return try reply(c.consultationID, in: db)
             }),
-            Operation("consultation.get", sockets: Sockets.both, .read { db, context in
+            Operation("consultation.get", sockets: Sockets.both, recording: .replyWaitsForRecord, .read { db, context in
                 let c = try fetch(context.args.text("consultation_id"), in: db)
                 context.seekerNo = c.seekerNo
                 return try reply(c.consultationID, in: db)
             }),
-            Operation("consultation.list", sockets: Sockets.admin, .read { db, context in
+            Operation("consultation.list", sockets: Sockets.admin, recording: .replyWaitsForRecord, .read { db, context in
                 let args = context.args
                 let day = args.date("date")
                 let list = try ConsultationStore.list(

@@ -17,9 +17,15 @@ extension DaemonConfig {
             "auto_schedule_on_release = \(office.autoScheduleOnRelease)", "",
             "[limits]", "max_frame = \(limits.maxFrame)", "max_connections = \(limits.maxConnections)",
             "max_connections_per_uid = \(limits.maxConnectionsPerUID)", "max_in_flight = \(limits.maxInFlight)",
-            "idle_timeout_ms = \(limits.idleTimeoutMs)", "stalled_write_timeout_ms = \(limits.stalledWriteTimeoutMs)", "",
+            "idle_timeout_ms = \(limits.idleTimeoutMs)", "stalled_write_timeout_ms = \(limits.stalledWriteTimeoutMs)",
+            "max_reply_buffer = \(limits.maxReplyBuffer)", "max_waiting_polls = \(limits.maxWaitingPolls)",
+            "admin_reserved = \(limits.adminReserved)", "",
             "[retention]", "days = \(office.retentionDays)",
         ]
+        if let group = access.staffGroup { lines += ["", "[access]", "staff_group = \(quoted(group))"] }
+        if let consumers = events.consumers {
+            lines += ["", "[events]", "consumers = [" + consumers.map(quoted).joined(separator: ", ") + "]"]
+        }
         if counselors == nil { lines += ["", "# no [[counselors]]: a new database gets the demo office's"] }
         for counselor in effectiveCounselors {
             lines += [

@@ -17,10 +17,29 @@ public struct DaemonConfig: Sendable, Equatable {
         public var maxInFlight = 1024
         public var idleTimeoutMs = 30_000
         public var stalledWriteTimeoutMs = 5_000
+        /// Reply bytes a connection may hold unsent (held for order included)
+        /// before the server stops reading and dispatching it.
+        public var maxReplyBuffer = 8 << 20
+        /// Long-polls that may wait at once on one connection.
+        public var maxWaitingPolls = 4
+        /// Connections kept for the admin socket whatever the service socket holds.
+        public var adminReserved = 16
+    }
+
+    public struct Access: Sendable, Equatable {
+        /// A group whose members may connect to the admin socket as themselves.
+        public var staffGroup: String?
+    }
+
+    public struct Events: Sendable, Equatable {
+        /// The consumers whose lag `sys.health` judges; nil: every consumer.
+        public var consumers: [String]?
     }
 
     public var office = OfficeSettings()
     public var limits = Limits()
+    public var access = Access()
+    public var events = Events()
     /// Nil when the file lists none: the demo office's counselors are used.
     public var counselors: [CounselorSettings]?
 
@@ -86,6 +105,13 @@ public struct DaemonConfig: Sendable, Equatable {
             if let v = int("max_in_flight") { config.limits.maxInFlight = v }
             if let v = int("idle_timeout_ms") { config.limits.idleTimeoutMs = v }
             if let v = int("stalled_write_timeout_ms") { config.limits.stalledWriteTimeoutMs = v }
+            if let v = int("max_reply_buffer") { config.limits.maxReplyBuffer = v }
+            if let v = int("max_waiting_polls") { config.limits.maxWaitingPolls = v }
+            if let v = int("admin_reserved") { config.limits.adminReserved = v }
+        }
+        if let group = root["access"]?["staff_group"]?.stringValue { config.access.staffGroup = group }
+        if let consumers = root["events"]?["consumers"]?.arrayValue {
+            config.events.consumers = consumers.compactMap(\.stringValue)
         }
         if let list = root["counselors"]?.arrayValue, !list.isEmpty {
             var counselors: [CounselorSettings] = []

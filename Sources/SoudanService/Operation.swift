@@ -43,8 +43,24 @@ public struct Operation: Sendable {
     public let sockets: Set<SocketRole>
     public let body: OperationBody
     public let schema: ProtocolSchemas.Operation
+    /// What the access log promises for this operation (CONTRACT.md, "At the edges").
+    public let recording: Recording
 
-    public init(_ name: String, sockets: Set<SocketRole>, schemas: ProtocolSchemas = .embedded, _ body: OperationBody) {
+    public struct Recording: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// The reply carries personal data: it leaves only once its access record
+        /// has committed (writes always do; this is for reads).
+        public static let replyWaitsForRecord = Recording(rawValue: 1)
+        /// Runs only after every request answered before it is in the log
+        /// (`audit.*`, `sys.backup`, `privacy.purge`).
+        public static let seesEveryAnsweredRequest = Recording(rawValue: 2)
+    }
+
+    public init(
+        _ name: String, sockets: Set<SocketRole>, recording: Recording = [], schemas: ProtocolSchemas = .embedded,
+        _ body: OperationBody
+    ) {
         guard let schema = schemas.operations[name] else {
             preconditionFailure("operation \(name) has no schema at protocol/ops/\(name).json")
         }
@@ -52,6 +68,14 @@ public struct Operation: Sendable {
         self.sockets = sockets
         self.body = body
         self.schema = schema
+        self.recording = recording
+    }
+
+    /// Whether it changes state: only a write's reply is remembered under an
+    /// idempotency key.
+    public var writes: Bool {
+        if case .write = body { return true }
+        return false
     }
 }
 

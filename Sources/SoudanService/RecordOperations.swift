@@ -11,13 +11,13 @@ enum RecordOperations {
                 let (from, to) = try AvailabilityOperations.dateRange(context.args, maxDates: 366)
                 return ["days": .array(try usage(from: from, to: to, env: env, in: db))]
             }),
-            Operation("audit.disclose", sockets: Sockets.admin, .read { db, context in
+            Operation("audit.disclose", sockets: Sockets.admin, recording: [.replyWaitsForRecord, .seesEveryAnsweredRequest], .read { db, context in
                 _ = try context.args.nonBlank("legal_basis")
                 _ = try context.args.nonBlank("requested_by")
                 let (from, to) = try AvailabilityOperations.dateRange(context.args, maxDates: 3660)
                 return ["records": .array(try disclose(from: from, to: to, seekerNo: context.args.string("seeker_no"), in: db))]
             }),
-            Operation("privacy.purge", sockets: Sockets.admin, .write { db, context in
+            Operation("privacy.purge", sockets: Sockets.admin, recording: .seesEveryAnsweredRequest, .write { db, context in
                 let before = OfficeCalendar.startOfDay(context.args.date("before")!)
                 let purged = try purge(before: before, in: db)
                 env.maintenance.requestCheckpoint()

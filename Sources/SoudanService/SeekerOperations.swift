@@ -33,7 +33,7 @@ enum SeekerOperations {
                 record.consentKind = "explicit"
                 return ["seeker": record.json]
             }),
-            Operation("seeker.get", sockets: Sockets.both, .read { db, context in
+            Operation("seeker.get", sockets: Sockets.both, recording: .replyWaitsForRecord, .read { db, context in
                 let record = try seeker(context.args.text("seeker_no"), in: db)
                 var meetings = MeetingDirectory()
                 return [

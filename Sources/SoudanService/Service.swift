@@ -3,6 +3,7 @@ public import SoudanProtocol
 public import Logging
 public import SoudanDomain
 public import SoudanStore
+import SoudanSync
 
 /// The daemon without its sockets: the database, its single writer (the time
 /// rules go in before every batch, the access records before every commit), the
@@ -24,21 +25,30 @@ public struct Service: Sendable {
     ) throws -> Service {
         let pool = try Store.open(path: databasePath, durability: durability, now: clock.now())
         let stats = Stats()
-        let events = EventSignal()
+        let lastSeq = try pool.read { db in try EventLog.lastSeq(in: db) }
+        let events = EventSignal(lastSeq: lastSeq, maxWaitingPerConnection: settings.limits.maxWaitingPolls)
+        /// The last event `seq` as the batch about to commit leaves it.
+        let batchSeq = LockedValue<Int64>(lastSeq)
         let maintenance = Maintenance()
         let housekeeping = Housekeeping(clock: clock, office: settings.office)
         let pendingAccess = PendingAccessRecords()
         var hooks = SingleWriter.Hooks()
         hooks.afterBatch = { report in
+            pendingAccess.batchEnded(committed: report.committed)
             stats.recordBatch(jobs: report.jobs, committed: report.committed)
-            if report.committed { events.notify() } else { housekeeping.batchRolledBack() }
+            if report.committed { events.advanced(to: batchSeq.withLock { $0 }) } else { housekeeping.batchRolledBack() }
             if maintenance.takeCheckpointRequest() {
                 try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
             }
         }
         hooks.beforeBatch = { db in try housekeeping.run(db) }
-        hooks.beforeCommit = { db in try pendingAccess.appendAll(in: db) }
+        hooks.beforeCommit = { db in
+            try pendingAccess.appendAll(in: db)
+            let seq = try EventLog.lastSeq(in: db)
+            batchSeq.withLock { $0 = seq }
+        }
         hooks.background = { db in try pendingAccess.appendSome(in: db) }
+        hooks.afterBackground = { committed in pendingAccess.laneEnded(committed: committed) }
         let writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
         try writer.sync { db in
             try db.inTransaction {

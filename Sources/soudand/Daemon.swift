@@ -21,8 +21,14 @@ final class Daemon {
     let counters = ServerCounters()
     private let lock: DatabaseLock
 
-    init(paths: DaemonPaths, settings: DaemonConfig, clock: OfficeClock, durability: Durability, logger: Logger) throws {
+    let staffGroup: UInt32?
+
+    init(
+        paths: DaemonPaths, settings: DaemonConfig, clock: OfficeClock, durability: Durability, staffGroup: UInt32?,
+        logger: Logger
+    ) throws {
         self.paths = paths
+        self.staffGroup = staffGroup
         self.settings = settings
         self.clock = clock
         self.logger = logger
@@ -44,10 +50,12 @@ final class Daemon {
             servicePath: paths.serviceSocket, adminPath: paths.adminSocket,
             connectionLimits: .init(
                 maxFrame: settings.limits.maxFrame, maxInFlight: settings.limits.maxInFlight,
-                idleTimeoutMs: UInt64(settings.limits.idleTimeoutMs),
+                maxReplyBuffer: settings.limits.maxReplyBuffer, idleTimeoutMs: UInt64(settings.limits.idleTimeoutMs),
                 stalledWriteTimeoutMs: UInt64(settings.limits.stalledWriteTimeoutMs)),
             maxConnections: settings.limits.maxConnections,
-            maxConnectionsPerUID: settings.limits.maxConnectionsPerUID)
+            maxConnectionsPerUID: settings.limits.maxConnectionsPerUID,
+            adminReserved: settings.limits.adminReserved)
+        configuration.adminGroup = staffGroup
         configuration.inheritedServiceFD = inherited.service
         configuration.inheritedAdminFD = inherited.admin
         let serverConfiguration = configuration
@@ -112,6 +120,6 @@ struct DaemonResponder: FrameResponder {
     }
 
     private func caller(_ peer: PeerInfo) -> Dispatcher.Caller {
-        Dispatcher.Caller(socket: peer.role, uid: peer.uid, pid: peer.pid)
+        Dispatcher.Caller(socket: peer.role, uid: peer.uid, pid: peer.pid, connection: peer.connectionID)
     }
 }

@@ -105,6 +105,7 @@ import Testing
                 try db.inCachedTransaction(.immediate) { _ = try pending.appendSome(in: db, limit: 2) }
             }
         }
+        pending.laneEnded(committed: false)
         _ = pending.add(record(4))
         try store.pool.write { db in
             try db.execute(sql: "DROP TRIGGER refuse")

@@ -1,0 +1,92 @@
+import GRDB
+import SoudanProtocol
+import SoudanStore
+
+extension Dispatcher {
+    /// Runs a write inside the writer's batch: the idempotency check, the body in
+    /// its own savepoint, the remembered reply and the access record all commit
+    /// together (the record at the batch's end), and the reply leaves only after
+    /// they have.
+    ///
+    /// Whatever the job throws, it first leaves its access record with the code it
+    /// is answered with; the record commits with the batch even though the job's
+    /// savepoint rolls back. If the batch itself does not commit, no job in it
+    /// happened: each is answered `unavailable`, and that answer is recorded by
+    /// its completion (the job's own record went with the batch).
+    func runInWriter(_ request: Request, _ operation: Operation, caller: Caller, reply: @escaping ReplyHandler) {
+        let job = WriteJob(
+            run: { [self] db in
+                var context = makeContext(request, caller: caller, now: clock.now())
+                do {
+                    let outcome: (reply: JSONObject, code: String)
+                    if let key = request.idempotencyKey {
+                        outcome = try execute(request, key: key, operation, in: db, context: &context)
+                    } else {
+                        let result = try runBody(operation, in: db, context: &context)
+                        outcome = (["ok": true, "result": .object(result)], "ok")
+                    }
+                    pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: outcome.code, caller: caller))
+                    return .object(outcome.reply)
+                } catch {
+                    let code = wireError(error, op: request.op).code.rawValue
+                    pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: code, caller: caller))
+                    throw error
+                }
+            },
+            completion: { [self] result in
+                let bodyReply: JSONObject
+                switch result {
+                case .success(.object(let object)): bodyReply = object
+                case .success: bodyReply = Self.errorBody(WireError(.internal, "the writer returned no reply"))
+                case .failure(let error as WriteBatchFailed):
+                    let failure = wireError(error, op: request.op)
+                    let context = makeContext(request, caller: caller, now: clock.now())
+                    recordLater(accessRecord(context, op: request.op, code: failure.code.rawValue, caller: caller))
+                    bodyReply = Self.errorBody(failure)
+                case .failure(let error): bodyReply = Self.errorBody(wireError(error, op: request.op))
+                }
+                send(id: request.id, body: bodyReply, op: request.op, caller: caller, reply: reply)
+            })
+        writer.submit(job)
+    }
+
+    /// The reply body (`{"ok", "result"|"error"}`, no id) of a write with an
+    /// idempotency key, run in the writer: a key seen before replays its reply.
+    private func execute(
+        _ request: Request, key: String, _ operation: Operation, in db: Database, context: inout RequestContext
+    ) throws -> (reply: JSONObject, code: String) {
+        switch try Idempotency.lookup(key: key, op: request.op, args: request.args, in: db) {
+        case .replay(let stored):
+            return (stored, Self.code(of: stored))
+        case .mismatch:
+            let error = Self.mismatch(key)
+            return (Self.errorBody(error), error.code.rawValue)
+        case .new:
+            break
+        }
+        var body: JSONObject
+        do {
+            let result = try db.inCachedSavepoint { try runBody(operation, in: db, context: &context) }
+            body = ["ok": true, "result": .object(result)]
+        } catch {
+            // SQLite may have rolled the batch back under the body: nothing more
+            // may run in it (the writer fails the batch).
+            try db.checkTransactionIsOpen()
+            body = Self.errorBody(wireError(error, op: request.op))
+        }
+        let code = Self.code(of: body)
+        if ErrorCode(rawValue: code)?.isTransient != true {
+            try Idempotency.remember(key: key, op: request.op, args: request.args, reply: body, at: context.now, in: db)
+        }
+        return (body, code)
+    }
+
+    private func runBody(_ operation: Operation, in db: Database, context: inout RequestContext) throws -> JSONObject {
+        switch operation.body {
+        case .write(let body): return try body(db, &context)
+        case .read(let body): return try body(db, &context)
+        case .longPoll(let poll): return try poll.read(db, &context)
+        case .local(let body): return try body(&context)
+        }
+    }
+}
