@@ -84,7 +84,22 @@ final class Connection {
         }
     }
 
+    /// Bytes per `uv_write`. A write's completion is the only progress libuv
+    /// reports, and the stall timer restarts on progress: a client reading a
+    /// 50 MiB reply steadily must not look stalled because one write of all of
+    /// it takes longer than the stall timeout.
+    static let writeChunk = 256 << 10
+
     private func queueWrite(_ bytes: [UInt8]) {
+        var start = 0
+        while start < bytes.count, !closed {
+            let end = min(bytes.count, start + Self.writeChunk)
+            queueWrite(chunk: start == 0 && end == bytes.count ? bytes : Array(bytes[start..<end]))
+            start = end
+        }
+    }
+
+    private func queueWrite(chunk bytes: [UInt8]) {
         let request = WriteRequest(bytes: bytes, connection: self)
         var buffer = uv_buf_init(request.storage.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(request.byteCount))
         let rc = uv_write(request.request, asStream(handle), &buffer, 1) { request, status in

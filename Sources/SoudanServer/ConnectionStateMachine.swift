@@ -10,21 +10,28 @@ public struct ConnectionStateMachine: Sendable {
         public var maxFrame: Int
         /// Requests read whose replies have not yet been written, before reading stops.
         public var maxInFlight: Int
-        /// Reply bytes handed to the socket but not yet taken by the kernel, before
-        /// reading stops.
-        public var maxPendingWriteBytes: Int
+        /// Reply bytes the connection holds unsent, those held back to keep the
+        /// request order included, before reading and dispatch stop (`[limits]
+        /// max_reply_buffer`): a client that does not read must not grow our memory.
+        public var maxReplyBuffer: Int
+        /// What a reply not yet seen on this connection is assumed to weigh, when
+        /// deciding how many requests may await their replies at once; the largest
+        /// reply seen replaces it once larger. Without it, 1,024 pipelined requests
+        /// would all be dispatched before the first reply shows how large they are.
+        public var assumedReplyBytes: Int
         /// How long a frame may take to arrive whole (slowloris).
         public var idleTimeoutMs: UInt64
         /// How long reply bytes may sit unwritten because the peer does not read.
         public var stalledWriteTimeoutMs: UInt64
 
         public init(
-            maxFrame: Int = 1_048_576, maxInFlight: Int = 1024, maxPendingWriteBytes: Int = 4 << 20,
-            idleTimeoutMs: UInt64 = 30_000, stalledWriteTimeoutMs: UInt64 = 5_000
+            maxFrame: Int = 1_048_576, maxInFlight: Int = 1024, maxReplyBuffer: Int = 8 << 20,
+            assumedReplyBytes: Int = 64 << 10, idleTimeoutMs: UInt64 = 30_000, stalledWriteTimeoutMs: UInt64 = 5_000
         ) {
             self.maxFrame = maxFrame
             self.maxInFlight = maxInFlight
-            self.maxPendingWriteBytes = maxPendingWriteBytes
+            self.maxReplyBuffer = maxReplyBuffer
+            self.assumedReplyBytes = assumedReplyBytes
             self.idleTimeoutMs = idleTimeoutMs
             self.stalledWriteTimeoutMs = stalledWriteTimeoutMs
         }
@@ -62,6 +69,9 @@ public struct ConnectionStateMachine: Sendable {
     private var nextSeq: UInt64 = 0
     private var nextToWrite: UInt64 = 0
     private var waitingReplies: [UInt64: [UInt8]] = [:]
+    /// Bytes in `waitingReplies`.
+    private var heldReplyBytes = 0
+    private var largestReply = 0
     /// The seq of a framing error's reply; after it is written the connection closes.
     private var closeAfterSeq: UInt64?
     private var pendingWriteBytes = 0
@@ -74,6 +84,11 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     public var requestsInFlight: Int { Int(nextSeq - nextToWrite) }
+    /// Reply bytes held by this connection: waiting for their turn, or handed to
+    /// the socket and not yet taken by the kernel.
+    public var bufferedReplyBytes: Int { heldReplyBytes + pendingWriteBytes }
+    /// Requests dispatched whose replies have not come back yet.
+    public var awaitingReplies: Int { requestsInFlight - waitingReplies.count }
     public var isClosed: Bool { mode == .closed }
     public var reading: Bool { isReading }
 
@@ -123,8 +138,11 @@ public struct ConnectionStateMachine: Sendable {
     public mutating func replyReady(seq: UInt64, bytes: [UInt8], now: UInt64) -> [Action] {
         guard mode != .closed else { return [] }
         waitingReplies[seq] = bytes
+        heldReplyBytes += bytes.count
+        largestReply = max(largestReply, bytes.count)
         var out: [UInt8] = []
         while let next = waitingReplies.removeValue(forKey: nextToWrite) {
+            heldReplyBytes -= next.count
             if out.isEmpty { out = next } else { out.append(contentsOf: next) }
             nextToWrite += 1
         }
@@ -196,8 +214,18 @@ public struct ConnectionStateMachine: Sendable {
         }
     }
 
+    /// Whether one more request may be dispatched (and, when not, reading stops).
+    ///
+    /// Every reply of a request dispatched will come back and be held until the
+    /// client reads it, so the bound on memory is on dispatch: replies held plus
+    /// the replies awaited, each counted at the largest reply seen here (or
+    /// `assumedReplyBytes`), stay within `maxReplyBuffer`. One request may always
+    /// await its reply, so a client that reads is never stuck.
     private var overLimits: Bool {
-        requestsInFlight >= limits.maxInFlight || pendingWriteBytes >= limits.maxPendingWriteBytes
+        if requestsInFlight >= limits.maxInFlight || bufferedReplyBytes >= limits.maxReplyBuffer { return true }
+        guard awaitingReplies > 0 else { return false }
+        let perReply = max(limits.assumedReplyBytes, largestReply)
+        return bufferedReplyBytes + (awaitingReplies + 1) * perReply > limits.maxReplyBuffer
     }
 
     @discardableResult

@@ -19,7 +19,8 @@ final class Listener {
 
     /// Binds `path` with `mode`, replacing a stale socket file left by a crash and
     /// refusing to touch one that a live daemon still serves.
-    init(role: SocketRole, path: String, mode: mode_t, loop: UnsafeMutablePointer<uv_loop_t>) throws {
+    /// With `group`, the socket file is given that group (for `[access] staff_group`).
+    init(role: SocketRole, path: String, mode: mode_t, group: UInt32? = nil, loop: UnsafeMutablePointer<uv_loop_t>) throws {
         self.role = role
         self.path = path
         adopted = false
@@ -40,6 +41,9 @@ final class Listener {
             try uvCheck(uv_pipe_bind(handle, path), "bind \(path)")
             guard chmod(path, mode) == 0 else {
                 throw ServerStartError(description: "chmod \(path): \(String(cString: strerror(errno)))")
+            }
+            if let group, chown(path, uid_t.max, group) != 0 {
+                throw ServerStartError(description: "chgrp \(path) to gid \(group): \(String(cString: strerror(errno)))")
             }
             var info = stat()
             if stat(path, &info) == 0 { inode = info.st_ino }

@@ -22,7 +22,10 @@ public final class Server {
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
     private var listeners: [Listener] = []
     private var connections: [UInt64: Connection] = [:]
-    private var connectionsPerUID: [UInt32: Int] = [:]
+    /// Open connections per socket, and per socket and uid: each socket's caps
+    /// count apart, so a service can never use up staff's.
+    private var connectionsPerRole: [SocketRole: Int] = [:]
+    private var connectionsPerUID: [SocketRole: [UInt32: Int]] = [:]
     private var nextConnectionID: UInt64 = 1
     private var maxConnections: Int
     private var shuttingDown = false
@@ -100,7 +103,8 @@ public final class Server {
             if let fd = configuration.inheritedAdminFD {
                 listeners.append(try Listener(role: .admin, adopting: fd, loop: loop))
             } else {
-                listeners.append(try Listener(role: .admin, path: configuration.adminPath, mode: 0o600, loop: loop))
+                let mode: mode_t = configuration.adminGroup == nil ? 0o600 : 0o660
+                listeners.append(try Listener(role: .admin, path: configuration.adminPath, mode: mode, group: configuration.adminGroup, loop: loop))
             }
             for listener in listeners {
                 listener.handle.pointee.data = Unmanaged.passRetained(ListenerBox(server: self, role: listener.role)).toOpaque()
@@ -158,20 +162,33 @@ public final class Server {
         nextConnectionID += 1
         let peer = PeerInfo(role: role, uid: uid, pid: pid, connectionID: id)
 
-        let perUID = connectionsPerUID[uid, default: 0]
-        if connections.count >= maxConnections || perUID >= configuration.maxConnectionsPerUID {
+        if let reason = refusal(role: role, uid: uid) {
             counters.refused.add(1, ordering: .relaxed)
-            let reason = connections.count >= maxConnections ? "the server has too many connections" : "too many connections from this user"
             refuse(client, reply: responder.refusedReply(reason: reason, from: peer))
             return
         }
         counters.accepted.add(1, ordering: .relaxed)
         counters.open.add(1, ordering: .relaxed)
-        connectionsPerUID[uid] = perUID + 1
+        connectionsPerRole[role, default: 0] += 1
+        connectionsPerUID[role, default: [:]][uid, default: 0] += 1
         let connection = Connection(id: id, peer: peer, handle: client, server: self, limits: configuration.connectionLimits)
         connections[id] = connection
         logger.debug("connection opened", metadata: ["conn": "\(id)", "socket": "\(role)", "uid": "\(uid)", "pid": "\(pid)"])
         connection.start()
+    }
+
+    /// Why a new connection on `role` from `uid` is refused, or nil. The service
+    /// socket may hold at most `maxConnections − adminReserved`; the admin
+    /// socket may use every connection left.
+    private func refusal(role: SocketRole, uid: UInt32) -> String? {
+        let reserved = role == .admin ? 0 : min(configuration.adminReserved, maxConnections - 1)
+        if connections.count >= maxConnections || connectionsPerRole[role, default: 0] >= maxConnections - reserved {
+            return "the server has too many connections"
+        }
+        if connectionsPerUID[role]?[uid] ?? 0 >= configuration.maxConnectionsPerUID {
+            return "too many connections from this user on the \(role) socket"
+        }
+        return nil
     }
 
     /// Tells an over-limit client why, with a best-effort non-blocking write of one
@@ -187,8 +204,13 @@ public final class Server {
     func connectionClosed(_ connection: Connection, reason: ConnectionStateMachine.CloseReason) {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
         counters.open.subtract(1, ordering: .relaxed)
-        let uid = connection.peer.uid
-        if let count = connectionsPerUID[uid], count > 1 { connectionsPerUID[uid] = count - 1 } else { connectionsPerUID[uid] = nil }
+        let (role, uid) = (connection.peer.role, connection.peer.uid)
+        connectionsPerRole[role, default: 1] -= 1
+        if let count = connectionsPerUID[role]?[uid], count > 1 {
+            connectionsPerUID[role]?[uid] = count - 1
+        } else {
+            connectionsPerUID[role]?[uid] = nil
+        }
         switch reason {
         case .idleInsideFrame: counters.closedIdle.add(1, ordering: .relaxed)
         case .stalledWrites: counters.closedStalled.add(1, ordering: .relaxed)

@@ -3,8 +3,16 @@ public struct ServerConfiguration: Sendable {
     public var servicePath: String
     public var adminPath: String
     public var connectionLimits: ConnectionStateMachine.Limits
+    /// Connections of both sockets together.
     public var maxConnections: Int
+    /// Connections one uid may hold on one socket (each socket counts apart).
     public var maxConnectionsPerUID: Int
+    /// Connections only the admin socket may take, so staff are never locked out
+    /// by services holding the rest.
+    public var adminReserved: Int
+    /// The admin socket's group (`[access] staff_group`): then mode 0660, so that
+    /// each staff member connects as their own uid; else mode 0600.
+    public var adminGroup: UInt32?
     /// Listening sockets inherited from systemd (socket activation), used instead
     /// of binding the paths; their files and modes belong to systemd.
     public var inheritedServiceFD: Int32?
@@ -12,12 +20,13 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         servicePath: String, adminPath: String, connectionLimits: ConnectionStateMachine.Limits = .init(),
-        maxConnections: Int = 1024, maxConnectionsPerUID: Int = 256
+        maxConnections: Int = 1024, maxConnectionsPerUID: Int = 256, adminReserved: Int = 16
     ) {
         self.servicePath = servicePath
         self.adminPath = adminPath
         self.connectionLimits = connectionLimits
         self.maxConnections = maxConnections
         self.maxConnectionsPerUID = maxConnectionsPerUID
+        self.adminReserved = adminReserved
     }
 }

@@ -50,6 +50,10 @@ func closeAndFree(_ handle: UnsafeMutablePointer<uv_handle_t>) {
 }
 
 /// Milliseconds on libuv's monotonic clock (never steps with the wall clock).
+///
+/// `uv_hrtime`, not `uv_now`: `uv_now` is the time cached when the loop last
+/// woke, stale by however long the callbacks since have taken, which made the
+/// stall timer count a reading client's progress as if it came late.
 func monotonicMs(_ loop: UnsafeMutablePointer<uv_loop_t>) -> UInt64 {
-    uv_now(loop)
+    uv_hrtime() / 1_000_000
 }

@@ -87,8 +87,14 @@ struct Soudand: ParsableCommand {
             }
         }
         let paths = DaemonPaths(dataDir: dataDir, db: db, socket: socket, adminSocket: adminSocket)
+        var staffGroup: UInt32?
         do {
             try paths.prepare()
+            if let name = settings.access.staffGroup {
+                let group = try DaemonPaths.groupID(named: name)
+                try paths.grantStaffTraversal(group: group)
+                staffGroup = group
+            }
         } catch {
             fail("\(error)")
         }
@@ -102,7 +108,9 @@ struct Soudand: ParsableCommand {
         }
         let daemon: Daemon
         do {
-            daemon = try Daemon(paths: paths, settings: settings, clock: OfficeClock.parse(clock)!, durability: synchronous, logger: logger)
+            daemon = try Daemon(
+                paths: paths, settings: settings, clock: OfficeClock.parse(clock)!, durability: synchronous, staffGroup: staffGroup,
+                logger: logger)
         } catch {
             fail("\(error)")
         }

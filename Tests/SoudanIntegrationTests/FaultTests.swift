@@ -71,13 +71,24 @@ import Testing
             }
         }
         #expect(refused?.code == "unavailable", "the disk never filled, or the refusal was \(String(describing: refused?.raw))")
-        // Reads still answer while the disk is full.
-        #expect(try b.seeker(1).ok)
+        // Reads without personal data still answer while the disk is full; a read
+        // of personal data needs its access record on disk first, so it answers
+        // `unavailable` and returns nothing.
         #expect(try b.admin.call("sys.ping").ok)
+        let personal = try b.seeker(1)
+        #expect(personal.code == "unavailable")
+        #expect(personal.result["seeker"] == nil)
 
         try FileManager.default.removeItem(atPath: ballast)
-        // Space is back: the refused write now succeeds, on the same connection.
+        // Space is back. The refused write left no trace but its access record.
         let resumed = acknowledged.count + 2
+        #expect(try b.seeker(resumed).code == "not_found")
+        let records = try b.admin.call("audit.disclose", [
+            "from": "2026-11-30", "to": "2026-11-30", "legal_basis": "test", "requested_by": "test",
+        ]).result["records"]?.arrayValue ?? []
+        #expect(records.contains { $0["op"] == "seeker.register" && $0["code"] == "unavailable" })
+        #expect(records.contains { $0["op"] == "seeker.get" && $0["code"] == "unavailable" })
+        // The refused write now succeeds, on the same connection.
         #expect(try b.register(resumed).ok)
         for n in [1] + acknowledged + [resumed] {
             #expect(try b.seeker(n).ok, "seeker \(n) was acknowledged and is gone")
@@ -111,7 +122,8 @@ import Testing
     @Test func withFewFileDescriptorsExtraConnectionsAreRefusedAndTheOthersServed() throws {
         let daemon = try TestDaemon(fileLimit: 128)
         #expect(daemon.log.contains("connection limit lowered to fit RLIMIT_NOFILE"))
-        // The cap counts both sockets: staff's connection takes one of the 64.
+        // The cap counts both sockets, and 16 of the 64 are kept for staff
+        // (`admin_reserved`): the service socket gets 48.
         let admin = try daemon.connect(.admin)
         #expect(try admin.call("sys.ping").ok)
         var served: [SoudanConnection] = []
@@ -126,8 +138,10 @@ import Testing
                 refusals += 1
             }
         }
-        #expect(served.count == 63)
-        #expect(refusals == 17)
+        #expect(served.count == 48)
+        #expect(refusals == 32)
+        // Staff are never locked out: the reserve still takes them.
+        for _ in 0..<10 { #expect(try daemon.connect(.admin).call("sys.ping").ok) }
         // Everyone inside the cap is still served: pings, reads that may need a new
         // reader connection to the database, and writes.
         for connection in served { #expect(try connection.call("sys.ping").ok) }

@@ -62,7 +62,7 @@ import SoudanProtocol
     }
 
     @Test func stopsReadingWhenThePeerDoesNotTakeItsReplies() {
-        var m = machine(.init(maxPendingWriteBytes: 10))
+        var m = machine(.init(maxReplyBuffer: 10, assumedReplyBytes: 1))
         _ = feed(&m, frames(1))
         let actions = m.replyReady(seq: 0, bytes: Array(repeating: 7, count: 10), now: 0)
         #expect(actions.contains(.stopReading))
@@ -125,5 +125,60 @@ import SoudanProtocol
         #expect(m.peerClosed() == [.stopReading])
         #expect(written(m.replyReady(seq: 0, bytes: [5], now: 0)) == [5])
         #expect(m.writeCompleted(byteCount: 1, now: 0) == [.close(.finished)])
+    }
+
+    /// 1,024 pipelined requests must not all be dispatched before the first reply
+    /// shows how large replies are: the requests awaiting replies, each counted at
+    /// the assumed size, stay within the reply buffer.
+    @Test func aPipelinedBurstIsDispatchedOnlyAsFarAsItsRepliesCanBeHeld() {
+        var m = machine(.init(maxReplyBuffer: 1000, assumedReplyBytes: 100))
+        let first = feed(&m, frames(50))
+        #expect(dispatched(first) == Array(0..<10))
+        #expect(first.contains(.stopReading))
+        // Replies larger than assumed narrow the window further.
+        let next = m.replyReady(seq: 0, bytes: Array(repeating: 1, count: 300), now: 0)
+        #expect(dispatched(next).isEmpty, "9 awaited at 300 bytes each, plus 300 held, is already over 1000")
+        #expect(m.bufferedReplyBytes == 300)
+    }
+
+    /// Replies held back for order count against the buffer like written ones.
+    @Test func repliesHeldForOrderCountAgainstTheReplyBuffer() {
+        var m = machine(.init(maxReplyBuffer: 100, assumedReplyBytes: 1))
+        #expect(dispatched(feed(&m, frames(3))) == [0, 1, 2])
+        // seq 0 has not answered: 1 and 2 are held, not written.
+        #expect(written(m.replyReady(seq: 1, bytes: Array(repeating: 1, count: 60), now: 0)).isEmpty)
+        let actions = m.replyReady(seq: 2, bytes: Array(repeating: 2, count: 60), now: 0)
+        #expect(written(actions).isEmpty)
+        #expect(m.bufferedReplyBytes == 120)
+        // The decoder still holds frames, but nothing more is read or dispatched.
+        #expect(dispatched(feed(&m, frames(1))).isEmpty)
+        #expect(!m.reading)
+        // Once everything has been taken by the kernel, reading resumes.
+        _ = m.replyReady(seq: 0, bytes: [0], now: 0)
+        let resumed = m.writeCompleted(byteCount: 121, now: 0)
+        #expect(resumed.contains(.startReading) || dispatched(resumed) == [3])
+    }
+
+    /// A client that keeps reading a long reply is not stalled: every chunk the
+    /// kernel takes restarts the stall timer.
+    @Test func aClientReadingALongReplySteadilyIsNotCutOff() {
+        var m = machine(.init(maxReplyBuffer: 1 << 20, stalledWriteTimeoutMs: 500))
+        _ = feed(&m, frames(1), now: 0)
+        _ = m.replyReady(seq: 0, bytes: Array(repeating: 0, count: 4000), now: 0)
+        for step in 1...7 {
+            #expect(m.tick(now: UInt64(step) * 400).isEmpty)
+            _ = m.writeCompleted(byteCount: 500, now: UInt64(step) * 400)
+        }
+        // It stops reading: the timer runs out 500 ms after the last progress.
+        #expect(m.tick(now: 2800 + 499).isEmpty)
+        #expect(m.tick(now: 2800 + 500) == [.close(.stalledWrites)])
+    }
+
+    @Test func aReplyTooLargeForAFrameIsRefusedNotTrapped() throws {
+        let bytes = Reply.frame(id: .int(7), body: ["ok": true, "result": ["text": .string(String(repeating: "x", count: 500))]],
+                                maxBody: 200)
+        let reply = try JSONParser.parse(Array(bytes.dropFirst(4)))
+        #expect(reply["id"] == .int(7))
+        #expect(reply["error"]?["code"] == "overloaded")
     }
 }
