@@ -46,6 +46,11 @@ final class PendingAccessRecords: Sendable {
     }
 
     private let state = LockedValue(State())
+    private let key: AuditKey
+
+    init(key: AuditKey) {
+        self.key = key
+    }
 
     /// What the caller of `add` must ask the writer for.
     enum Request: Equatable {
@@ -84,7 +89,7 @@ final class PendingAccessRecords: Sendable {
             return taken
         }
         do {
-            try AccessLog.append(contentsOf: waiting + ofBatch, in: db)
+            try AccessLog.append(contentsOf: waiting + ofBatch, key: key, in: db)
         } catch {
             state.withLock { state in
                 state.takenByBatch.removeLast(waiting.count)
@@ -116,7 +121,7 @@ final class PendingAccessRecords: Sendable {
             state.takenByLane += taken
             return (taken, !state.waiting.isEmpty)
         }
-        try AccessLog.append(contentsOf: taken, in: db)
+        try AccessLog.append(contentsOf: taken, key: key, in: db)
         return more
     }
 

@@ -19,7 +19,8 @@ public struct Service: Sendable {
     /// - Parameter operations: a last look at the operation table before the
     ///   dispatcher is built (the fuzz target drops the ones that touch files).
     public static func open(
-        databasePath: String, durability: Durability, settings: DaemonConfig, clock: OfficeClock, logger: Logger,
+        databasePath: String, durability: Durability, settings: DaemonConfig, clock: OfficeClock,
+        auditKey: AuditKey = .ephemeral(), logger: Logger,
         connectionStats: @escaping @Sendable () -> JSONObject = { [:] },
         operations: ([Operation]) -> [Operation] = { $0 }
     ) throws -> Service {
@@ -31,7 +32,7 @@ public struct Service: Sendable {
         let batchSeq = LockedValue<Int64>(lastSeq)
         let maintenance = Maintenance()
         let housekeeping = Housekeeping(clock: clock, office: settings.office)
-        let pendingAccess = PendingAccessRecords()
+        let pendingAccess = PendingAccessRecords(key: auditKey)
         var hooks = SingleWriter.Hooks()
         hooks.afterBatch = { report in
             pendingAccess.batchEnded(committed: report.committed)
@@ -52,13 +53,14 @@ public struct Service: Sendable {
         let writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
         try writer.sync { db in
             try db.inTransaction {
+                try AccessLog.adopt(key: auditKey, in: db)
                 try CounselorStore.seed(configured: settings.counselors, demo: DemoOffice.counselors, in: db)
                 return .commit
             }
         }
         let environment = ServiceEnvironment(
             clock: clock, stats: stats, office: settings.office, events: events, maintenance: maintenance,
-            connectionStats: connectionStats)
+            connectionStats: connectionStats, auditKey: auditKey)
         let dispatcher = Dispatcher(
             operations: operations(Operations.all(environment)), pool: pool, writer: writer, pendingAccess: pendingAccess,
             clock: clock, stats: stats, events: events, logger: logger)

@@ -1,5 +1,6 @@
 public import SoudanDomain
 public import SoudanProtocol
+public import SoudanStore
 
 /// What operation handlers share: the clock, the figures, and the hooks that tie
 /// them to the rest of the daemon.
@@ -15,13 +16,17 @@ public struct ServiceEnvironment: Sendable {
     public var schemas: ProtocolSchemas
     /// Connection figures from the server, for `sys.stats`.
     public var connectionStats: @Sendable () -> JSONObject
+    /// The access log's key (kept outside the database).
+    public var auditKey: AuditKey
 
     public init(
         clock: OfficeClock, stats: Stats, office: OfficeSettings = OfficeSettings(), events: EventSignal = EventSignal(),
         maintenance: Maintenance = Maintenance(),
         schemas: ProtocolSchemas = .embedded,
-        connectionStats: @escaping @Sendable () -> JSONObject = { [:] }
+        connectionStats: @escaping @Sendable () -> JSONObject = { [:] },
+        auditKey: AuditKey = .ephemeral()
     ) {
+        self.auditKey = auditKey
         self.clock = clock
         self.stats = stats
         self.office = office

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 public import GRDB
 public import SoudanProtocol
 
@@ -46,16 +46,18 @@ public struct AccessRecord: Sendable, Equatable {
     }
 }
 
-/// The access log: append-only, each row chained to the one before by a SHA-256
-/// over its content and the previous row's hash, so that an edit, a deletion or a
-/// reordering behind the daemon's back is found by `audit.verify`.
+/// The access log: append-only, each row chained to the one before by an
+/// HMAC-SHA256 (under the `AuditKey`, kept outside the database) over its
+/// content and the previous row's hash, so that an edit, a deletion or a
+/// reordering behind the daemon's back is found by `audit.verify`; a truncation
+/// of the log's end is found against an anchor (`head`) logged outside it.
 public enum AccessLog {
     static let genesis = Data(repeating: 0, count: 32)
 
     /// Appends one row. Runs on the writer, inside its batch: never a transaction
     /// of its own per request.
-    public static func append(_ record: AccessRecord, in db: Database) throws {
-        try append(contentsOf: CollectionOfOne(record), in: db)
+    public static func append(_ record: AccessRecord, key: AuditKey, in db: Database) throws {
+        try append(contentsOf: CollectionOfOne(record), key: key, in: db)
     }
 
     private static let insertSQL = """
@@ -69,21 +71,21 @@ public enum AccessLog {
     /// Values are bound straight onto the cached statement: this runs for every
     /// request the daemon answers, and building GRDB's `StatementArguments` (an
     /// array of existentials per row) cost more than SQLite's insert itself.
-    public static func append(contentsOf records: some Collection<AccessRecord>, in db: Database) throws {
+    public static func append(contentsOf records: some Collection<AccessRecord>, key: AuditKey, in db: Database) throws {
         guard !records.isEmpty else { return }
         var previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1")) ?? genesis
         let insert = try db.cachedStatement(sql: insertSQL)
         var row = RowBinder(insert.sqliteStatement)
         for record in records {
             let deviceID = record.device.map { storable($0.id) }
-            let deviceHash = deviceID.map { hexDigest(Data($0.utf8)) }
+            let deviceHash = deviceID.map(key.deviceDigest)
             let fields = ChainedFields(
                 at: record.at.seconds, socket: record.socket.rawValue, uid: Int64(record.uid), pid: Int64(record.pid),
                 op: record.op.map(storable), code: record.code, latencyMicros: record.latencyMicros,
                 seekerNo: record.seekerNo.map(storable), deviceIdHash: deviceHash, deviceOS: record.device?.os.map(storable),
                 deviceApp: record.device?.app.map(storable), legalBasis: record.legalBasis.map(storable),
                 requestedBy: record.requestedBy.map(storable))
-            let hash = fields.hash(previous: previous)
+            let hash = key.chainHash(fields.encoded(previous: previous))
             row.bind(fields.at)
             row.bind(fields.socket)
             row.bind(fields.uid)
@@ -120,38 +122,131 @@ public enum AccessLog {
         public var firstBroken: Int?
     }
 
+    /// A point of the chain logged outside the database: how many rows the log
+    /// had, and the hash of the last of them.
+    public struct Anchor: Sendable, Equatable {
+        public var rows: Int
+        public var head: Data
+        public init(rows: Int, head: Data) {
+            self.rows = rows
+            self.head = head
+        }
+
+        /// The line the daemon writes to its log (the journal) every 10 minutes
+        /// and at shutdown.
+        public var logLine: String { "audit anchor rows=\(rows) head=\(head.map { String(format: "%02x", $0) }.joined())" }
+    }
+
+    /// The chain's end as it stands.
+    public static func head(in db: Database) throws -> Anchor {
+        let rows = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM access_log")) ?? 0
+        let head = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1")) ?? genesis
+        return Anchor(rows: rows, head: head)
+    }
+
     /// Walks the whole chain. A row is broken when its stored previous hash is not
     /// the hash of the row before, when its own hash does not cover its content,
-    /// or when a raw device id still present does not match its stored hash.
-    public static func verify(in db: Database) throws -> Verification {
+    /// or when a raw device id still present does not match its stored digest.
+    /// With an anchor, the log must still hold row `anchor.rows` with hash
+    /// `anchor.head`: if it has fewer rows, the first missing one is broken; if
+    /// that row's hash differs, that row is.
+    public static func verify(key: AuditKey, anchor: Anchor? = nil, in db: Database) throws -> Verification {
+        var count = 0
+        var firstBroken: Int?
+        var anchored = anchor == nil || anchor?.rows == 0
+        try walk(in: db) { fields, rawDevice, storedPrevious, storedHash, previous in
+            count += 1
+            if let anchor, count == anchor.rows { anchored = storedHash == anchor.head }
+            guard firstBroken == nil else { return }
+            let deviceMatches = rawDevice.map { key.deviceDigest($0) == fields.deviceIdHash } ?? true
+            if storedPrevious != previous || storedHash != key.chainHash(fields.encoded(previous: previous)) || !deviceMatches {
+                firstBroken = count
+            }
+        }
+        if let anchor, !anchored {
+            let missing = count < anchor.rows ? count + 1 : anchor.rows
+            firstBroken = min(firstBroken ?? missing, missing)
+        }
+        return Verification(ok: firstBroken == nil, rows: count, firstBroken: firstBroken)
+    }
+
+    /// Every row in log order, with the hash the row before it stored.
+    private static func walk(
+        in db: Database, _ visit: (ChainedFields, _ rawDevice: String?, _ storedPrevious: Data, _ storedHash: Data, _ previous: Data) throws -> Void
+    ) throws {
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
                    device_app, legal_basis, requested_by, prev_hash, hash
             FROM access_log ORDER BY id
             """))
         var previous = genesis
-        var count = 0
-        var firstBroken: Int?
         while let row = try rows.next() {
-            count += 1
-            guard firstBroken == nil else { continue }
             let fields = ChainedFields(
                 at: row[0], socket: row[1], uid: row[2], pid: row[3], op: row[4], code: row[5], latencyMicros: row[6],
                 seekerNo: row[7], deviceIdHash: row[9], deviceOS: row[10], deviceApp: row[11], legalBasis: row[12],
                 requestedBy: row[13])
-            let rawDevice: String? = row[8]
-            let storedPrevious: Data = row[14]
             let storedHash: Data = row[15]
-            let deviceMatches = rawDevice.map { hexDigest(Data($0.utf8)) == fields.deviceIdHash } ?? true
-            if storedPrevious != previous || storedHash != fields.hash(previous: previous) || !deviceMatches {
-                firstBroken = count
-            }
+            try visit(fields, row[8], row[14], storedHash, previous)
             previous = storedHash
         }
-        return Verification(ok: firstBroken == nil, rows: count, firstBroken: firstBroken)
     }
 
-    static func hexDigest(_ data: Data) -> String {
+    public struct KeyMismatch: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// At start: makes sure the log is chained under `key`, or refuses.
+    ///
+    /// A database records the fingerprint of the key it is chained under; another
+    /// key is refused, since every later row would break the chain. A log chained
+    /// with plain SHA-256 (before the key existed) is verified as it was written
+    /// and then chained anew under the key, once; a log that does not verify is
+    /// refused rather than laundered. Rows whose raw device id was already purged
+    /// keep their old unkeyed digest (there is nothing left to key).
+    public static func adopt(key: AuditKey, in db: Database) throws {
+        let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'audit_key_fingerprint'")
+        if let stored {
+            guard stored == key.fingerprint else {
+                throw KeyMismatch(description: "the access log is chained under another audit key than the one given (--audit-key, or audit.key in the data dir); refusing to start")
+            }
+            return
+        }
+        var rechained: [(id: Int64, deviceHash: String?, previous: Data, hash: Data)] = []
+        var previous = genesis
+        var legacyPrevious = genesis
+        var position = 0
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id, at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
+                   device_app, legal_basis, requested_by, prev_hash, hash
+            FROM access_log ORDER BY id
+            """) {
+            position += 1
+            var fields = ChainedFields(
+                at: row[1], socket: row[2], uid: row[3], pid: row[4], op: row[5], code: row[6], latencyMicros: row[7],
+                seekerNo: row[8], deviceIdHash: row[10], deviceOS: row[11], deviceApp: row[12], legalBasis: row[13],
+                requestedBy: row[14])
+            let rawDevice: String? = row[9]
+            let legalDevice = rawDevice.map { legacyDigest(Data($0.utf8)) == fields.deviceIdHash } ?? true
+            let storedPrevious: Data = row[15]
+            let storedHash: Data = row[16]
+            guard storedPrevious == legacyPrevious, storedHash == Data(SHA256.hash(data: fields.encoded(previous: legacyPrevious))),
+                  legalDevice else {
+                throw KeyMismatch(description: "the access log does not verify at row \(position); refusing to chain it anew under the audit key (keep the database as evidence)")
+            }
+            legacyPrevious = storedHash
+            if let rawDevice { fields.deviceIdHash = key.deviceDigest(rawDevice) }
+            let hash = key.chainHash(fields.encoded(previous: previous))
+            rechained.append((row[0], fields.deviceIdHash, previous, hash))
+            previous = hash
+        }
+        for row in rechained {
+            try db.execute(sql: "UPDATE access_log SET device_id_hash = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                           arguments: [row.deviceHash, row.previous, row.hash, row.id])
+        }
+        try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('audit_key_fingerprint', ?)", arguments: [key.fingerprint])
+    }
+
+    static func legacyDigest(_ data: Data) -> String {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }
@@ -173,10 +268,10 @@ struct ChainedFields {
     var legalBasis: String?
     var requestedBy: String?
 
-    func hash(previous: Data) -> Data {
-        // One buffer, one update: the same bytes as hashing field by field, and
-        // numbers written as their decimal digits in place, without a String each
-        // (this runs once per request, on the writer).
+    /// The bytes a row's hash covers. One buffer: numbers are written as their
+    /// decimal digits in place, without a String each (this runs once per
+    /// request, on the writer).
+    func encoded(previous: Data) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(previous.count + 256)
         bytes.append(contentsOf: previous)
@@ -218,6 +313,6 @@ struct ChainedFields {
         put(deviceApp)
         put(legalBasis)
         put(requestedBy)
-        return Data(SHA256.hash(data: bytes))
+        return bytes
     }
 }

@@ -25,7 +25,7 @@ final class Daemon {
 
     init(
         paths: DaemonPaths, settings: DaemonConfig, clock: OfficeClock, durability: Durability, staffGroup: UInt32?,
-        logger: Logger
+        auditKey: AuditKey, logger: Logger
     ) throws {
         self.paths = paths
         self.staffGroup = staffGroup
@@ -35,7 +35,8 @@ final class Daemon {
         lock = try DatabaseLock(databasePath: paths.database)
         let counters = self.counters
         let service = try Service.open(
-            databasePath: paths.database, durability: durability, settings: settings, clock: clock, logger: logger,
+            databasePath: paths.database, durability: durability, settings: settings, clock: clock, auditKey: auditKey,
+            logger: logger,
             connectionStats: { counters.snapshot })
         pool = service.pool
         writer = service.writer
@@ -89,11 +90,16 @@ final class Daemon {
             "admin_socket": "\(inherited.admin.map { "systemd fd \($0)" } ?? paths.adminSocket)", "clock": "\(clock.mode)",
         ])
         SystemdIntegration.notify("READY=1\nSTATUS=serving")
+        let anchors = AuditAnchors(pool: pool, logger: logger)
+        anchors.schedule()
         stopped.wait()
         writer.close()
+        anchors.log()
         try? pool.close()
         logger.notice("stopped")
     }
+
+
 }
 
 /// Adapts the dispatcher to the server's one function.

@@ -6,6 +6,8 @@ struct DaemonPaths {
     let database: String
     let serviceSocket: String
     let adminSocket: String
+    /// Where the access log's key is created when `--audit-key` names none.
+    var auditKey: String { (dataDir as NSString).appendingPathComponent("audit.key") }
 
     init(dataDir: String, db: String?, socket: String?, adminSocket: String?) {
         self.dataDir = dataDir

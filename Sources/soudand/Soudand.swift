@@ -49,6 +49,13 @@ struct Soudand: ParsableCommand {
     @Option(name: .customLong("check-config"), help: "Check a config file, print the effective settings, and exit (0: valid).")
     var checkConfig: String?
 
+    @Option(name: .customLong("audit-key"), help: """
+        The access log's HMAC key, kept outside the database (e.g. a systemd credential: \
+        --audit-key ${CREDENTIALS_DIRECTORY}/audit.key); at least 32 bytes, no access for others. \
+        Default: DATA_DIR/audit.key, created 0600 with a random key.
+        """)
+    var auditKey: String?
+
     @Option(help: "Put a backup (from `soudanctl backup`) in place of the database, then exit. The daemon must be stopped.")
     var restore: String?
 
@@ -108,9 +115,10 @@ struct Soudand: ParsableCommand {
         }
         let daemon: Daemon
         do {
+            let key = try auditKey.map(AuditKey.load) ?? AuditKey.loadOrCreate(path: paths.auditKey)
             daemon = try Daemon(
                 paths: paths, settings: settings, clock: OfficeClock.parse(clock)!, durability: synchronous, staffGroup: staffGroup,
-                logger: logger)
+                auditKey: key, logger: logger)
         } catch {
             fail("\(error)")
         }

@@ -9,6 +9,8 @@ import Testing
 @testable import SoudanStore
 
 @Suite struct PendingAccessRecordsTests {
+    let key = AuditKey.ephemeral()
+
     func record(_ n: Int) -> AccessRecord {
         AccessRecord(at: Instant(seconds: Int64(n)), socket: .service, uid: 1, pid: 1, op: "sys.ping", code: "ok", latencyMicros: 1)
     }
@@ -34,7 +36,7 @@ import Testing
     /// a full buffer for a batch at once; either appends everything waiting.
     @Test func recordsReachTheLogThroughWhatTheyAskFor() throws {
         let store = try TemporaryStore()
-        let pending = PendingAccessRecords()
+        let pending = PendingAccessRecords(key: key)
         let writer = writer(store, pending)
         defer { writer.close() }
         // Hold the writer busy, so that neither lane takes the buffer while it
@@ -64,14 +66,14 @@ import Testing
         writer.requestBackground(within: .nanoseconds(0))
         try waitForRows(PendingAccessRecords.batchAtOnce + 1, in: store)
         #expect(try rows(store) == PendingAccessRecords.batchAtOnce + 1)
-        #expect(try store.pool.read(AccessLog.verify).ok)
+        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0) }.ok)
     }
 
     /// The lane appends in transactions of `backgroundChunk` records, oldest
     /// first, from a thread running below the daemon's other threads.
     @Test func theBackgroundLaneAppendsInSmallTransactionsAtALowerPriority() throws {
         let store = try TemporaryStore()
-        let pending = PendingAccessRecords()
+        let pending = PendingAccessRecords(key: key)
         let passes = LockedValue<[(nice: Int32, more: Bool)]>([])
         let writer = writer(store, pending) { db in
             let more = try pending.appendSome(in: db)
@@ -88,14 +90,14 @@ import Testing
         #expect(seen.allSatisfy { $0.nice == SingleWriter.backgroundNice })
         let times = try store.pool.read { try Int64.fetchAll($0, sql: "SELECT at FROM access_log ORDER BY id") }
         #expect(times == (1...count).map(Int64.init), "in the order the records were added")
-        #expect(try store.pool.read(AccessLog.verify).ok)
+        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0) }.ok)
     }
 
     /// A chunk whose transaction fails goes back to the front of the buffer,
     /// so the next batch still logs every record, in order.
     @Test func aFailedChunkWaitsForTheNextTry() throws {
         let store = try TemporaryStore()
-        let pending = PendingAccessRecords()
+        let pending = PendingAccessRecords(key: key)
         for n in 1...3 { _ = pending.add(record(n)) }
         try store.pool.write { db in
             try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON access_log BEGIN SELECT RAISE(ABORT, 'refused'); END")
@@ -113,7 +115,7 @@ import Testing
         }
         let times = try store.pool.read { try Int64.fetchAll($0, sql: "SELECT at FROM access_log ORDER BY id") }
         #expect(times == [1, 2, 3, 4])
-        #expect(try store.pool.read(AccessLog.verify).ok)
+        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0) }.ok)
     }
 
     /// When the lane steps aside for a batch that is past its `beforeCommit`
@@ -121,7 +123,7 @@ import Testing
     /// another record or for the loop's tick.
     @Test func recordsLeftByTheLaneForAFinishingBatchStillReachTheLog() throws {
         let store = try TemporaryStore()
-        let pending = PendingAccessRecords()
+        let pending = PendingAccessRecords(key: key)
         let inAfterBatch = DispatchSemaphore(value: 0)
         let gate = DispatchSemaphore(value: 0)
         let firstBatch = LockedValue(true)
