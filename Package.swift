@@ -130,7 +130,7 @@ let package = Package(
             name: "SoudanProtocolTests",
             dependencies: ["SoudanProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
-        .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain"], swiftSettings: strict),
+        .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain", "SoudanSync"], swiftSettings: strict),
         .testTarget(
             name: "SoudanStoreTests",
             dependencies: ["SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol", "SoudanSync", "CSoudanShim",

@@ -20,6 +20,23 @@ enum ClockOperations {
                 try TimeRules.apply(db, now: now, office: env.office)
                 return ["now": .string(WireTime.format(now))]
             }),
+            // The system clock jumped and is held: staff accept its new time, and
+            // what the accepted time makes due happens before the reply.
+            Operation("clock.accept", sockets: Sockets.admin, .write { db, _ in
+                let jump: OfficeClock.Jump?
+                do {
+                    jump = try env.clock.accept()
+                } catch {
+                    throw WireError(.invalidState, "the daemon runs on a manual clock; move it with clock.set or clock.advance",
+                                    details: ["status": "manual"])
+                }
+                let now = env.clock.now()
+                try TimeRules.apply(db, now: now, office: env.office)
+                return [
+                    "now": .string(WireTime.format(now)), "accepted": .bool(jump != nil),
+                    "jump_s": JSONValue(jump.map(\.seconds)),
+                ]
+            }),
         ]
     }
 

@@ -23,9 +23,22 @@ enum EventOperations {
                 guard seq <= last else {
                     throw WireError.invalidArgs(field: "seq", "seq \(seq) is beyond the last event, \(last)", details: ["last_seq": .int(last)])
                 }
+                // Names are the client's: their number is bounded, like any stored
+                // key a client chooses.
+                if try !EventLog.isKnown(consumer, in: db), try EventLog.consumerCount(in: db) >= maxConsumers {
+                    throw WireError(.limitReached, "there are \(maxConsumers) event consumers already; events.forget one first",
+                                    details: ["max_consumers": .int(Int64(maxConsumers))])
+                }
                 let position = try EventLog.acknowledge(consumer, upTo: seq, in: db)
                 return ["consumer": .string(consumer), "seq": .int(position)]
             }),
+            Operation("events.forget", sockets: Sockets.admin, .write { db, context in
+                let consumer = context.args.text("consumer")
+                return ["consumer": .string(consumer), "forgotten": .bool(try EventLog.forget(consumer, in: db))]
+            }),
         ]
     }
+
+    /// Consumers with a stored position, at most.
+    static let maxConsumers = 256
 }

@@ -25,6 +25,9 @@ public final class Housekeeping: Sendable {
 
     public func run(_ db: Database) throws {
         let now = clock.now()
+        // A wall-clock jump is held, not obeyed: no no-show, expiry or retention
+        // runs on a time that may be wrong, until staff accept it (`clock.accept`).
+        if clock.heldJump != nil { return }
         let rulesDue = lastTimeRules.withLock { last -> Bool in
             if last == now.seconds { return false }
             last = now.seconds

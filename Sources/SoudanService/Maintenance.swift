@@ -1,8 +1,15 @@
+import Dispatch
+import GRDB
+import Logging
+import SoudanSync
 import Synchronization
 
 /// Requests for work that must run after a commit, outside any transaction.
 public final class Maintenance: Sendable {
     private let checkpointWanted = Atomic<Bool>(false)
+
+    /// Tries of the post-purge checkpoint, one a second.
+    static let truncateAttempts = 60
 
     public init() {}
 
@@ -13,4 +20,30 @@ public final class Maintenance: Sendable {
 
     /// True once per request.
     public func takeCheckpointRequest() -> Bool { checkpointWanted.exchange(false, ordering: .relaxed) }
+
+    /// Truncates the WAL, retrying while a reader holds an older snapshot.
+    ///
+    /// Why retried: a TRUNCATE checkpoint cannot finish while any reader still
+    /// reads a snapshot from before the purge, and a failed one left the erased
+    /// values in `-wal` until some later checkpoint happened to restart it. Each
+    /// try runs with no busy wait, so it never holds the writer up; a reader's
+    /// snapshot lasts one request, so a second later it is gone. After a minute
+    /// of failures it gives up and says so.
+    static func truncateWAL(_ pool: DatabasePool, logger: Logger, attempt: Int = 1) {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA busy_timeout = 0")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = 5000") }
+                _ = try db.checkpoint(.truncate)
+            }
+            if attempt > 1 { logger.notice("WAL truncated after a purge", metadata: ["attempts": "\(attempt)"]) }
+        } catch {
+            guard attempt < truncateAttempts else {
+                logger.warning("WAL not truncated after a purge: erased values may stay in the -wal file until a later checkpoint",
+                               metadata: ["error": "\(error)"])
+                return
+            }
+            TimerThread.shared.schedule(after: .seconds(1)) { truncateWAL(pool, logger: logger, attempt: attempt + 1) }
+        }
+    }
 }

@@ -18,8 +18,11 @@ enum RecordOperations {
                 return ["records": .array(try disclose(from: from, to: to, seekerNo: context.args.string("seeker_no"), in: db))]
             }),
             Operation("privacy.purge", sockets: Sockets.admin, recording: .seesEveryAnsweredRequest, .write { db, context in
-                let before = OfficeCalendar.startOfDay(context.args.date("before")!)
-                let purged = try purge(before: before, in: db)
+                let date = context.args.date("before")!
+                guard date <= OfficeCalendar.local(context.now).date else {
+                    throw WireError.invalidArgs(field: "before", "before is later than today; a purge cannot reach into the future")
+                }
+                let purged = try purge(before: OfficeCalendar.startOfDay(date), now: context.now, in: db)
                 env.maintenance.requestCheckpoint()
                 return ["purged": .object(purged)]
             }),
@@ -95,7 +98,7 @@ enum RecordOperations {
     }
 
     /// Art. 6: keep personal data no longer than needed.
-    static func purge(before cutoff: Instant, in db: Database) throws -> JSONObject {
+    static func purge(before cutoff: Instant, now: Instant, in db: Database) throws -> JSONObject {
         let eraseCompanionNames = """
             (SELECT COALESCE(json_group_array(json_object('role', json_extract(value, '$.role'), 'name', NULL)), '[]')
              FROM json_each(companions))
@@ -122,8 +125,11 @@ enum RecordOperations {
         requests += db.changesCount
         try db.run(sql: "UPDATE access_log SET device_id = NULL WHERE at < ? AND device_id IS NOT NULL", arguments: [cutoff.seconds])
         let accessRecords = db.changesCount
-        // Remembered replies may quote names and phones.
-        try db.run(sql: "DELETE FROM idempotency_key WHERE created_at < ?", arguments: [cutoff.seconds])
+        // Remembered replies may quote names, phones, notes and device ids. A key
+        // younger than 24 hours is never forgotten (a client may still retry it:
+        // forgetting it made a retried booking act twice); its reply loses its
+        // personal data instead. Older keys before the date go.
+        try Idempotency.purge(before: cutoff, keepingSince: now.adding(seconds: -24 * 3600), in: db)
         return [
             "requests": JSONValue(requests), "consultations": JSONValue(consultationIDs.count),
             "access_records": JSONValue(accessRecords),

@@ -38,9 +38,7 @@ public struct Service: Sendable {
             pendingAccess.batchEnded(committed: report.committed)
             stats.recordBatch(jobs: report.jobs, committed: report.committed)
             if report.committed { events.advanced(to: batchSeq.withLock { $0 }) } else { housekeeping.batchRolledBack() }
-            if maintenance.takeCheckpointRequest() {
-                try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
-            }
+            if maintenance.takeCheckpointRequest() { Maintenance.truncateWAL(pool, logger: logger) }
         }
         hooks.beforeBatch = { db in try housekeeping.run(db) }
         hooks.beforeCommit = { db in
@@ -60,7 +58,7 @@ public struct Service: Sendable {
         }
         let environment = ServiceEnvironment(
             clock: clock, stats: stats, office: settings.office, events: events, maintenance: maintenance,
-            connectionStats: connectionStats, auditKey: auditKey)
+            connectionStats: connectionStats, auditKey: auditKey, watchedConsumers: settings.events.consumers)
         let dispatcher = Dispatcher(
             operations: operations(Operations.all(environment)), pool: pool, writer: writer, pendingAccess: pendingAccess,
             clock: clock, stats: stats, events: events, logger: logger)

@@ -18,15 +18,18 @@ public struct ServiceEnvironment: Sendable {
     public var connectionStats: @Sendable () -> JSONObject
     /// The access log's key (kept outside the database).
     public var auditKey: AuditKey
+    /// `[events] consumers`: the consumers whose lag `sys.health` judges; nil: all.
+    public var watchedConsumers: [String]?
 
     public init(
         clock: OfficeClock, stats: Stats, office: OfficeSettings = OfficeSettings(), events: EventSignal = EventSignal(),
         maintenance: Maintenance = Maintenance(),
         schemas: ProtocolSchemas = .embedded,
         connectionStats: @escaping @Sendable () -> JSONObject = { [:] },
-        auditKey: AuditKey = .ephemeral()
+        auditKey: AuditKey = .ephemeral(), watchedConsumers: [String]? = nil
     ) {
         self.auditKey = auditKey
+        self.watchedConsumers = watchedConsumers
         self.clock = clock
         self.stats = stats
         self.office = office

@@ -28,6 +28,26 @@ public enum EventLog {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT acked_seq FROM event_consumer WHERE consumer = ?"), arguments: [consumer]) ?? 0
     }
 
+    /// Whether the consumer has a stored position.
+    public static func isKnown(_ consumer: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM event_consumer WHERE consumer = ?"), arguments: [consumer]) ?? false
+    }
+
+    public static func consumerCount(in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM event_consumer")) ?? 0
+    }
+
+    /// Deletes a consumer's position; whether there was one.
+    public static func forget(_ consumer: String, in db: Database) throws -> Bool {
+        try db.run(sql: "DELETE FROM event_consumer WHERE consumer = ?", arguments: [consumer])
+        return db.changesCount > 0
+    }
+
+    /// Every consumer's position, by name.
+    public static func positions(in db: Database) throws -> [(consumer: String, seq: Int64)] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT consumer, acked_seq FROM event_consumer ORDER BY consumer")).map { ($0[0], $0[1]) }
+    }
+
     /// Moves a consumer's position forward (never back).
     public static func acknowledge(_ consumer: String, upTo seq: Int64, in db: Database) throws -> Int64 {
         try db.run(sql: """

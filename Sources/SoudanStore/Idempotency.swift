@@ -44,6 +44,50 @@ public enum Idempotency {
             """, arguments: [key, op, argsHash(op: op, args: args), JSONWriter.string(.object(reply)), at.seconds])
     }
 
+    /// For `privacy.purge`: keys created before `cutoff` are deleted, except those
+    /// created since `keepSince`, whose replies keep their shape but lose the
+    /// personal data in them (`scrubbed`).
+    public static func purge(before cutoff: Instant, keepingSince keepSince: Instant, in db: Database) throws {
+        try db.run(sql: "DELETE FROM idempotency_key WHERE created_at < ? AND created_at < ?",
+                   arguments: [cutoff.seconds, keepSince.seconds])
+        let kept = try Row.fetchAll(db.cachedStatement(sql: "SELECT key, reply FROM idempotency_key WHERE created_at < ?"),
+                                    arguments: [cutoff.seconds])
+        for row in kept {
+            let text: String = row[1]
+            guard let reply = try? JSONParser.parse(Array(text.utf8)) else { continue }
+            try db.run(sql: "UPDATE idempotency_key SET reply = ? WHERE key = ?",
+                       arguments: [JSONWriter.string(scrubbed(reply)), row[0] as String])
+        }
+    }
+
+    /// Keys whose values are personal data in any reply: names (the seeker's,
+    /// companions'), phone numbers, notes and reasons given in free text, and a
+    /// device's id.
+    static let personalKeys: Set<String> = ["name", "phone", "note", "contact_note", "complete_note", "reason"]
+
+    /// `value` with every personal field set to null, wherever it is nested.
+    public static func scrubbed(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var out = JSONObject()
+            for (key, member) in object.members {
+                if personalKeys.contains(key), member != .null, member.objectValue == nil, member.arrayValue == nil {
+                    out[key] = .null
+                } else if key == "device", var device = member.objectValue {
+                    device["id"] = .null
+                    out[key] = .object(device)
+                } else {
+                    out[key] = scrubbed(member)
+                }
+            }
+            return .object(out)
+        case .array(let items):
+            return .array(items.map(scrubbed))
+        default:
+            return value
+        }
+    }
+
     public static func expire(before cutoff: Instant, in db: Database) throws {
         try db.run(sql: "DELETE FROM idempotency_key WHERE created_at < ?", arguments: [cutoff.seconds])
     }

@@ -33,6 +33,18 @@ final class Daemon {
         self.clock = clock
         self.logger = logger
         lock = try DatabaseLock(databasePath: paths.database)
+        clock.observeHolds { change in
+            switch change {
+            case .held(let jump):
+                logger.warning(
+                    "wall clock jump held: the time rules wait for clock.accept",
+                    metadata: ["system_now": "\(WireTime.format(jump.systemNow))", "held_now": "\(WireTime.format(jump.heldNow))",
+                               "jump_s": "\(jump.seconds)"])
+            case .resumed(let accepted, let now):
+                logger.notice(accepted ? "wall clock accepted: the time rules resume" : "wall clock back in agreement: the time rules resume",
+                              metadata: ["now": "\(WireTime.format(now))"])
+            }
+        }
         let counters = self.counters
         let service = try Service.open(
             databasePath: paths.database, durability: durability, settings: settings, clock: clock, auditKey: auditKey,

@@ -1,5 +1,6 @@
 import Testing
 import SoudanProtocol
+import SoudanSync
 @testable import SoudanDomain
 
 @Suite struct OfficeClockTests {
@@ -63,5 +64,73 @@ import SoudanProtocol
         #expect(WeeklyHours.weekdays([("10:00", "12:00"), ("13:00", "17:00")]).firstOutside(office) == nil)
         #expect(try WeeklyHours.parse(["thu": [["16:30", "17:30"]]]).firstOutside(office) == "thu")
         #expect(try WeeklyHours.parse(["sat": [["10:00", "11:00"]]]).firstOutside(office) == "sat")
+    }
+}
+
+/// A system clock watched against the monotonic clock (CONTRACT.md: a wall-clock
+/// jump is held, not obeyed).
+@Suite struct ClockJumpTests {
+    /// Both clocks, moved by the test.
+    final class Clocks: Sendable {
+        let wall = LockedValue<Double>(1_796_000_000)
+        let monotonic = LockedValue<UInt64>(5_000_000_000)
+        func pass(seconds: Double) {
+            wall.withLock { $0 += seconds }
+            monotonic.withLock { $0 += UInt64(seconds * 1e9) }
+        }
+        func clock() -> OfficeClock {
+            OfficeClock.system(wall: { self.wall.withLock { $0 } }, monotonicNanos: { self.monotonic.withLock { $0 } })
+        }
+    }
+
+    @Test func followsTheWallClockWhileBothAgree() {
+        let clocks = Clocks()
+        let clock = clocks.clock()
+        clocks.pass(seconds: 30)
+        #expect(clock.now() == Instant(seconds: 1_796_000_030))
+        // Drift within the tolerance is followed (NTP slewing), and never adds up:
+        // each agreeing reading becomes the reference.
+        for _ in 0..<10 {
+            clocks.pass(seconds: 60)
+            clocks.wall.withLock { $0 += 100 }
+            #expect(clock.heldJump == nil)
+        }
+    }
+
+    @Test(arguments: [4 * 86_400.0, 121, -121, -3_600])
+    func aJumpIsHeldUntilAccepted(seconds: Double) throws {
+        let clocks = Clocks()
+        let clock = clocks.clock()
+        let changes = LockedValue<[OfficeClock.HoldChange]>([])
+        clock.observeHolds { change in changes.withLock { $0.append(change) } }
+        clocks.wall.withLock { $0 += seconds }
+        clocks.pass(seconds: 5)
+        // The office clock goes on at the monotonic clock's pace.
+        #expect(clock.now() == Instant(seconds: 1_796_000_005))
+        let jump = try #require(clock.heldJump)
+        #expect(jump.seconds == Int64(seconds))
+        clocks.pass(seconds: 5)
+        #expect(clock.now() == Instant(seconds: 1_796_000_010))
+        #expect(try clock.accept() == OfficeClock.Jump(
+            systemNow: Instant(seconds: Int64(1_796_000_010 + seconds)), heldNow: Instant(seconds: 1_796_000_010)))
+        #expect(clock.heldJump == nil)
+        #expect(clock.now() == Instant(seconds: Int64(1_796_000_010 + seconds)))
+        #expect(changes.withLock { $0 }.count == 2, "one line when held, one when accepted")
+    }
+
+    /// +4 days for 3 s, then corrected: nothing to accept.
+    @Test func aJumpThatIsUndoneEndsTheHoldByItself() {
+        let clocks = Clocks()
+        let clock = clocks.clock()
+        clocks.wall.withLock { $0 += 4 * 86_400 }
+        clocks.pass(seconds: 3)
+        #expect(clock.heldJump != nil)
+        clocks.wall.withLock { $0 -= 4 * 86_400 }
+        #expect(clock.heldJump == nil)
+        #expect(clock.now() == Instant(seconds: 1_796_000_003))
+    }
+
+    @Test func aManualClockHasNothingToAccept() {
+        #expect(throws: OfficeClock.MoveError.notManual) { try OfficeClock.manual(startingAt: Instant(seconds: 0)).accept() }
     }
 }

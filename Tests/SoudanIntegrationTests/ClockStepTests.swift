@@ -48,7 +48,18 @@ struct ClockStepTests {
         return events
     }
 
-    @Test func aBackwardStepKeepsTimersRunningAndWhatHappenedStaysDone() throws {
+    /// Accepts the system clock's time after a held jump; the reply's `now`.
+    private func accept(_ b: Booking) throws -> String {
+        let reply = try b.admin.call("clock.accept")
+        #expect(reply.result["accepted"] == .bool(true))
+        return reply.result["now"]?.stringValue ?? ""
+    }
+
+    private func clockStatus(_ b: Booking) throws -> JSONValue? {
+        try b.admin.call("sys.health").result["checks"]?["clock"]?["status"]
+    }
+
+    @Test func aJumpIsHeldUntilAcceptedAndAStepBackUndoesNothing() throws {
         let wall = try FakeWallClock("2026-11-30 00:00:00")  // Monday 09:00 in Tokyo
         let daemon = try TestDaemon(config: "[limits]\nidle_timeout_ms = 300", clock: "system", environment: wall.environment)
         let b = try Booking(daemon: daemon)
@@ -56,17 +67,31 @@ struct ClockStepTests {
         let early = try b.booked(1, "2026-12-01T10:00:00+09:00")
         let late = try b.booked(2, "2026-12-01T11:00:00+09:00")
         _ = try nextEvents(b, consumer: "t", waitMs: 0)
+        #expect(try clockStatus(b) == "ok")
 
-        // Tuesday 10:15: ten minutes past the first start, nobody came. The daemon's
-        // own timer applies the no-show, with no request to prompt it.
+        // The wall clock leaps a day and a quarter ahead, to Tuesday 10:15. It is
+        // held, not obeyed: the office clock goes on from Monday, and no time rule
+        // runs (the first consultation would otherwise be a no-show).
         try wall.set("2026-12-01 01:15:00")
-        let first = try nextEvents(b, consumer: "t")
+        let held = try b.admin.call("sys.ping").result["now"]?.stringValue ?? ""
+        #expect(held < "2026-11-30T09:05", "the office clock reads \(held)")
+        #expect(try clockStatus(b) == "clock_jump")
+        #expect(try b.admin.call("sys.health").result["ok"] == .bool(false))
+        #expect(try nextEvents(b, consumer: "t", waitMs: 2_500).isEmpty)
+        #expect(try b.consultation(early)["status"] == "scheduled")
+
+        // Staff accept the new time: the rules resume, and the no-show the accepted
+        // time makes due is applied before the reply.
+        #expect(try accept(b) > "2026-12-01T10:14")
+        #expect(try clockStatus(b) == "ok")
+        let first = try nextEvents(b, consumer: "t", waitMs: 0)
         #expect(first.map { $0["type"] } == ["consultation.no_show"])
         #expect(first.first?["data"]?["consultation_id"] == .string(early))
 
-        // The clock steps back an hour and a quarter.
+        // The clock steps back an hour and a quarter: held too, then accepted.
         try wall.set("2026-12-01 00:00:00")
-        let stepped = try b.admin.call("sys.ping").result["now"]?.stringValue ?? ""
+        #expect(try clockStatus(b) == "clock_jump")
+        let stepped = try accept(b)
         // (libfaketime lands within a few seconds of the time written.)
         #expect(stepped > "2026-12-01T08:55" && stepped < "2026-12-01T09:05", "the office clock reads \(stepped)")
         // What happened stays done: no second no-show, no undoing it.
@@ -82,13 +107,15 @@ struct ClockStepTests {
         try slow.sendRaw([0, 0, 0, 20, UInt8(ascii: "{")])
         #expect(slow.isClosedByPeer())
 
-        // The clock reaches 11:15: the tick, which never stopped, applies the second
+        // The clock is set to 11:15 and accepted: the tick applies the second
         // no-show, and only that one.
         try wall.set("2026-12-01 02:15:00")
+        _ = try accept(b)
         let second = try nextEvents(b, consumer: "t")
         #expect(second.map { $0["type"] } == ["consultation.no_show"])
         #expect(second.first?["data"]?["consultation_id"] == .string(late))
         #expect(try b.seeker(1).result["seeker"]?["no_show_count"] == .int(1))
         #expect(try b.admin.call("audit.verify").result["ok"] == .bool(true))
+        #expect(daemon.log.contains("wall clock jump held"))
     }
 }
