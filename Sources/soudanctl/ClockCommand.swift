@@ -4,9 +4,12 @@ import SoudanProtocol
 struct ClockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clock",
-        abstract: "Move a manual clock (a daemon started with --clock manual).",
-        discussion: "Moving the clock applies every time rule the move makes due (no-shows) before it answers.",
-        subcommands: [Set.self, Advance.self])
+        abstract: "Move a manual clock, or accept a system clock's jump.",
+        discussion: """
+            Moving the clock applies every time rule the move makes due (no-shows) before it answers. \
+            On the system clock, a jump of more than 120 s is held until `clock accept`.
+            """,
+        subcommands: [Set.self, Advance.self, Accept.self])
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set the clock to a later time.")
@@ -29,6 +32,23 @@ struct ClockCommand: ParsableCommand {
         func run() throws {
             let result = try options.call("clock.advance", ["minutes": .int(Int64(minutes))])
             options.show(result) { print("now  \(Output.cell($0["now"]))") }
+        }
+    }
+
+    struct Accept: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Accept the system clock's time after a jump that soudand held (sys.health: clock_jump).")
+        @OptionGroup var options: ConnectionOptions
+
+        func run() throws {
+            let result = try options.call("clock.accept")
+            options.show(result) { result in
+                if result["accepted"] == .bool(true) {
+                    print("accepted a jump of \(Output.cell(result["jump_s"])) s; now \(Output.cell(result["now"]))")
+                } else {
+                    print("no jump was held; now \(Output.cell(result["now"]))")
+                }
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
         abstract: "Read the event log as a named consumer (what the notifier does).",
-        subcommands: [Fetch.self, Ack.self])
+        subcommands: [Fetch.self, Ack.self, Forget.self])
 
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Events after the consumer's acknowledged position.")
@@ -33,6 +33,19 @@ struct EventsCommand: ParsableCommand {
         func run() throws {
             let result = try options.call("events.ack", ["consumer": .string(consumer), "seq": .int(seq)])
             options.show(result) { print("\(Output.cell($0["consumer"])) at \(Output.cell($0["seq"]))") }
+        }
+    }
+
+    struct Forget: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a consumer that is gone for good (sys.health stops judging it).")
+        @OptionGroup var options: ConnectionOptions
+        @Argument(help: "The consumer's name.") var consumer: String
+
+        func run() throws {
+            let result = try options.call("events.forget", ["consumer": .string(consumer)])
+            options.show(result) { result in
+                print(result["forgotten"] == .bool(true) ? "forgot \(consumer)" : "\(consumer) had no position")
+            }
         }
     }
 }

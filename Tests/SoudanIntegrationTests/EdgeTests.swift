@@ -206,7 +206,7 @@ import Testing
             cases.append((["--data-dir", foreign], foreign))
         }
         for (arguments, names) in cases {
-            let run = try runProcess(TestDaemon.binary, arguments + ["--clock", "manual"])
+            let run = try runProcess(TestDaemon.binary, arguments + ["--clock", "manual"], timeout: 10)
             #expect(run.status != 0, "\(arguments) was accepted")
             #expect(run.stderr.contains(names), "\(arguments): \(run.stderr)")
             #expect(run.stderr.split(separator: "\n").count == 1)
@@ -241,7 +241,7 @@ import Testing
         try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: otherKey))
         chmod(otherKey, 0o600)
         defer { try? FileManager.default.removeItem(atPath: otherKey) }
-        let refused = try runProcess(TestDaemon.binary, ["--data-dir", daemon.dataDir, "--clock", "manual", "--audit-key", otherKey])
+        let refused = try runProcess(TestDaemon.binary, ["--data-dir", daemon.dataDir, "--clock", "manual", "--audit-key", otherKey], timeout: 10)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("another audit key"))
     }

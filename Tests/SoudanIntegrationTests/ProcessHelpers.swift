@@ -1,4 +1,5 @@
 import Foundation
+import SoudanSync
 
 /// A finished run of one of the built binaries.
 struct ProcessRun {
@@ -7,8 +8,10 @@ struct ProcessRun {
     var stderr: String
 }
 
-/// Runs a binary to its end, as an operator or a script would.
-func runProcess(_ binary: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessRun {
+/// Runs a binary to its end, as an operator or a script would. One still running
+/// after `timeout` seconds is killed (a daemon that should have refused to start
+/// must fail its test, not hang it), and its status is then -1.
+func runProcess(_ binary: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 120) throws -> ProcessRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
@@ -18,9 +21,30 @@ func runProcess(_ binary: String, _ arguments: [String], environment: [String: S
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    // Both pipes are drained while the process runs, so a chatty one never blocks.
+    let output = LockedValue<(out: Data, err: Data)>((Data(), Data()))
+    let drained = DispatchGroup()
+    for (pipe, isOut) in [(out, true), (err, false)] {
+        drained.enter()
+        DispatchQueue.global().async {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            output.withLock { if isOut { $0.out = data } else { $0.err = data } }
+            drained.leave()
+        }
+    }
+    let finished = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        process.waitUntilExit()
+        finished.signal()
+    }
+    if finished.wait(timeout: .now() + timeout) == .timedOut {
+        kill(process.processIdentifier, SIGKILL)
+        finished.wait()
+        drained.wait()
+        return ProcessRun(status: -1, stdout: "", stderr: "killed after \(timeout) s")
+    }
+    drained.wait()
+    let (stdout, stderr) = output.withLock { $0 }
     return ProcessRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
 }
