@@ -45,6 +45,19 @@ public struct FrameDecoder: Sendable {
     /// True while part of a frame (header or body) has arrived but not all of it.
     public var isInsideFrame: Bool { bufferedByteCount > 0 }
 
+    /// The memory the buffer holds (its capacity, not only the bytes in it), for
+    /// a server that bounds what all its connections buffer together.
+    public var reservedByteCount: Int { buffer.capacity }
+
+    /// Lets go of the buffer's memory when it holds nothing: a connection that
+    /// once received a large frame must not keep its room forever.
+    public mutating func releaseIfEmpty() {
+        if bufferedByteCount == 0, buffer.capacity > 64 << 10 {
+            buffer = []
+            readIndex = 0
+        }
+    }
+
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         compactIfWorthIt()
         buffer.append(contentsOf: bytes)

@@ -7,12 +7,14 @@ final class Connection {
     let id: UInt64
     let peer: PeerInfo
     private let handle: UnsafeMutablePointer<uv_pipe_t>
-    private unowned let server: Server
+    unowned let server: Server
     private var machine: ConnectionStateMachine
     private var closed = false
     /// Bytes written straight away by `uv_try_write` during `perform`, reported
     /// to the state machine once the actions in hand are done.
     private var writtenInline = 0
+    /// The input memory last reported to the server's budget.
+    private(set) var reportedInput = 0
 
     init(id: UInt64, peer: PeerInfo, handle: UnsafeMutablePointer<uv_pipe_t>, server: Server, limits: ConnectionStateMachine.Limits) {
         self.id = id
@@ -60,7 +62,20 @@ final class Connection {
             writtenInline = 0
             perform(machine.writeCompleted(byteCount: byteCount, now: server.nowMs))
         }
+        let input = machine.inputBytes
+        if input != reportedInput, !closed {
+            let delta = input - reportedInput
+            reportedInput = input
+            server.inputChanged(self, by: delta)
+        }
     }
+
+    var isInsideFrame: Bool { machine.isInsideFrame }
+
+    /// The server's input budget is spent (see `Server.inputChanged`).
+    func pauseForInput() { perform(machine.inputBudgetSpent()) }
+
+    func resumeInput() { perform(machine.inputBudgetFreed(now: server.nowMs)) }
 
     /// Writes at once what the socket takes (most replies: no request, no copy,
     /// no callback), and queues the rest with `uv_write`. libuv refuses a try

@@ -77,6 +77,8 @@ public struct ConnectionStateMachine: Sendable {
     private var pendingWriteBytes = 0
     private var frameStartedAt: UInt64?
     private var writesStalledSince: UInt64?
+    /// The server's input budget is spent: read nothing until it says otherwise.
+    private var pausedForInputBudget = false
 
     public init(limits: Limits) {
         self.limits = limits
@@ -84,6 +86,11 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     public var requestsInFlight: Int { Int(nextSeq - nextToWrite) }
+    /// Memory held by requests received and not yet dispatched (whole or partial
+    /// frames), counted against the server's `max_input_buffer`.
+    public var inputBytes: Int { decoder.reservedByteCount }
+    /// Whether part of a frame has arrived but not all of it.
+    public var isInsideFrame: Bool { decoder.isInsideFrame }
     /// Reply bytes held by this connection: waiting for their turn, or handed to
     /// the socket and not yet taken by the kernel.
     public var bufferedReplyBytes: Int { heldReplyBytes + pendingWriteBytes }
@@ -179,6 +186,26 @@ public struct ConnectionStateMachine: Sendable {
         return [.close(.finished)]
     }
 
+    /// The server's input budget is spent: stop reading (what is buffered is
+    /// still dispatched as the other limits allow). The idle timeout keeps
+    /// running, so a slowloris holding part of a frame is still closed.
+    public mutating func inputBudgetSpent() -> [Action] {
+        guard mode == .open, !pausedForInputBudget else { return [] }
+        pausedForInputBudget = true
+        guard isReading else { return [] }
+        isReading = false
+        return [.stopReading]
+    }
+
+    /// The budget has room again: read as the other limits allow.
+    public mutating func inputBudgetFreed(now: UInt64) -> [Action] {
+        guard pausedForInputBudget else { return [] }
+        pausedForInputBudget = false
+        var actions: [Action] = []
+        pump(now: now, into: &actions)
+        return actions
+    }
+
     /// Called periodically: closes a connection stuck inside a frame or unable to
     /// hand its replies to a peer that does not read them.
     public mutating func tick(now: UInt64) -> [Action] {
@@ -187,7 +214,7 @@ public struct ConnectionStateMachine: Sendable {
             mode = .closed
             return [.close(.stalledWrites)]
         }
-        if mode == .open, isReading, let started = frameStartedAt, now - started >= limits.idleTimeoutMs {
+        if mode == .open, isReading || pausedForInputBudget, let started = frameStartedAt, now - started >= limits.idleTimeoutMs {
             mode = .closed
             return [.close(.idleInsideFrame)]
         }
@@ -207,7 +234,8 @@ public struct ConnectionStateMachine: Sendable {
         } else if mode == .finishing {
             dispatchBuffered(now: now, into: &actions)
         }
-        let wantReading = mode == .open && closeAfterSeq == nil && !overLimits
+        decoder.releaseIfEmpty()
+        let wantReading = mode == .open && closeAfterSeq == nil && !overLimits && !pausedForInputBudget
         if wantReading != isReading {
             isReading = wantReading
             actions.append(wantReading ? .startReading : .stopReading)

@@ -27,6 +27,10 @@ public final class Server {
     private var connectionsPerRole: [SocketRole: Int] = [:]
     private var connectionsPerUID: [SocketRole: [UInt32: Int]] = [:]
     private var nextConnectionID: UInt64 = 1
+    /// Memory held by every connection's decoder, against `maxInputBuffer`.
+    private var inputBytes = 0
+    /// Connections paused because the input budget is spent.
+    private var pausedForInput: Set<UInt64> = []
     private var maxConnections: Int
     private var shuttingDown = false
     private var loopClosed = false
@@ -141,8 +145,44 @@ public final class Server {
         }
     }
 
-    static let allocateReadBuffer: uv_alloc_cb = { _, _, buffer in
-        buffer?.pointee = uv_buf_init(readBuffer.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(readBuffer.count))
+    /// While the input budget is spent, a read takes at most this much: each
+    /// connection then adds a little before it is paused, not a whole buffer.
+    static let spentBudgetReadSize = 4096
+
+    static let allocateReadBuffer: uv_alloc_cb = { handle, _, buffer in
+        var size = readBuffer.count
+        if let data = handle?.pointee.data, Unmanaged<Connection>.fromOpaque(data).takeUnretainedValue().server.inputBudgetSpent {
+            size = spentBudgetReadSize
+        }
+        buffer?.pointee = uv_buf_init(readBuffer.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(size))
+    }
+
+    var inputBudgetSpent: Bool { inputBytes > configuration.maxInputBuffer }
+
+    /// A connection's decoder grew or shrank by `delta` bytes.
+    ///
+    /// Why: every connection may hold up to `max_frame` of a frame not yet whole,
+    /// so 250 connections each sending half of a 1 MiB frame held 290 MB. Past
+    /// `maxInputBuffer` in all, each connection holding part of a frame stops
+    /// being read (whole frames already read are still served, and connections
+    /// between frames are not touched); below three quarters of it, they are
+    /// read again. A paused connection still meets the idle timeout, so the
+    /// attacker's connections close and give the room back.
+    func inputChanged(_ connection: Connection, by delta: Int) {
+        inputBytes += delta
+        if inputBudgetSpent {
+            if connection.isInsideFrame, pausedForInput.insert(connection.id).inserted {
+                if pausedForInput.count == 1 {
+                    logger.warning("input budget spent: connections holding part of a frame are paused",
+                                   metadata: ["max_input_buffer": "\(configuration.maxInputBuffer)"])
+                }
+                connection.pauseForInput()
+            }
+        } else if inputBytes <= configuration.maxInputBuffer / 4 * 3, !pausedForInput.isEmpty {
+            let paused = pausedForInput
+            pausedForInput = []
+            for id in paused { connections[id]?.resumeInput() }
+        }
     }
 
     private func accept(from listenerStream: UnsafeMutablePointer<uv_stream_t>, role: SocketRole, status: Int32) {
@@ -204,6 +244,8 @@ public final class Server {
     func connectionClosed(_ connection: Connection, reason: ConnectionStateMachine.CloseReason) {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
         counters.open.subtract(1, ordering: .relaxed)
+        pausedForInput.remove(connection.id)
+        if connection.reportedInput != 0 { inputChanged(connection, by: -connection.reportedInput) }
         let (role, uid) = (connection.peer.role, connection.peer.uid)
         connectionsPerRole[role, default: 1] -= 1
         if let count = connectionsPerUID[role]?[uid], count > 1 {

@@ -10,6 +10,9 @@ public struct ServerConfiguration: Sendable {
     /// Connections only the admin socket may take, so staff are never locked out
     /// by services holding the rest.
     public var adminReserved: Int
+    /// Memory all connections together may hold in requests received but not
+    /// yet dispatched, partial frames included (`[limits] max_input_buffer`).
+    public var maxInputBuffer: Int = 64 << 20
     /// The admin socket's group (`[access] staff_group`): then mode 0660, so that
     /// each staff member connects as their own uid; else mode 0600.
     public var adminGroup: UInt32?

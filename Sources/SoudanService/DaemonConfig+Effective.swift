@@ -19,7 +19,7 @@ extension DaemonConfig {
             "max_connections_per_uid = \(limits.maxConnectionsPerUID)", "max_in_flight = \(limits.maxInFlight)",
             "idle_timeout_ms = \(limits.idleTimeoutMs)", "stalled_write_timeout_ms = \(limits.stalledWriteTimeoutMs)",
             "max_reply_buffer = \(limits.maxReplyBuffer)", "max_waiting_polls = \(limits.maxWaitingPolls)",
-            "admin_reserved = \(limits.adminReserved)", "",
+            "admin_reserved = \(limits.adminReserved)", "max_input_buffer = \(limits.maxInputBuffer)", "",
             "[retention]", "days = \(office.retentionDays)",
         ]
         if let group = access.staffGroup { lines += ["", "[access]", "staff_group = \(quoted(group))"] }

@@ -24,6 +24,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var maxWaitingPolls = 4
         /// Connections kept for the admin socket whatever the service socket holds.
         public var adminReserved = 16
+        /// Memory all connections together may hold in requests not yet
+        /// dispatched, partial frames included.
+        public var maxInputBuffer = 64 << 20
     }
 
     public struct Access: Sendable, Equatable {
@@ -108,6 +111,7 @@ public struct DaemonConfig: Sendable, Equatable {
             if let v = int("max_reply_buffer") { config.limits.maxReplyBuffer = v }
             if let v = int("max_waiting_polls") { config.limits.maxWaitingPolls = v }
             if let v = int("admin_reserved") { config.limits.adminReserved = v }
+            if let v = int("max_input_buffer") { config.limits.maxInputBuffer = v }
         }
         if let group = root["access"]?["staff_group"]?.stringValue { config.access.staffGroup = group }
         if let consumers = root["events"]?["consumers"]?.arrayValue {

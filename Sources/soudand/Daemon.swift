@@ -69,6 +69,7 @@ final class Daemon {
             maxConnectionsPerUID: settings.limits.maxConnectionsPerUID,
             adminReserved: settings.limits.adminReserved)
         configuration.adminGroup = staffGroup
+        configuration.maxInputBuffer = settings.limits.maxInputBuffer
         configuration.inheritedServiceFD = inherited.service
         configuration.inheritedAdminFD = inherited.admin
         let serverConfiguration = configuration

@@ -183,6 +183,29 @@ import Testing
         #expect(try daemon.connect(.admin).call("sys.ping").ok)
     }
 
+    /// Half-sent frames are bounded by the server-wide input budget (250
+    /// connections each sending half of a 1 MiB frame held 290 MB): past it the
+    /// connections holding part of a frame are paused, and everyone else is served.
+    @Test func halfSentFramesAreBoundedByTheInputBudget() throws {
+        let daemon = try TestDaemon(config: "[limits]\nmax_input_buffer = 8388608\nidle_timeout_ms = 60000")
+        let pid = daemon.process.processIdentifier
+        let before = try rssMiB(pid)
+        let half = [UInt8](repeating: UInt8(ascii: "x"), count: 512 * 1024)
+        var attackers: [SoudanConnection] = []
+        for _ in 0..<80 {
+            // A send the daemon does not read gives up after 0.1 s: the bytes not
+            // taken stay with the attacker, which is the point.
+            let connection = try daemon.connect(.service, timeout: 0.1)
+            try connection.sendRaw([0, 16, 0, 0])  // 1 MiB announced
+            try? connection.sendRaw(half)
+            attackers.append(connection)
+        }
+        let peak = try settledRSSMiB(pid)
+        #expect(peak - before < 24, "RSS grew from \(before) to \(peak) MiB")
+        #expect(try daemon.connect(.service).call("sys.ping").ok)
+        #expect(daemon.log.contains("input budget spent"))
+    }
+
     /// The data dir is trusted only if it is ours: a symlink (another uid could
     /// write where it points and replace the sockets), another uid's directory,
     /// or one writable by group or others is refused, and so is a socket in a

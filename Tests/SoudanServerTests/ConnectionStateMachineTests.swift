@@ -181,4 +181,23 @@ import SoudanProtocol
         #expect(reply["id"] == .int(7))
         #expect(reply["error"]?["code"] == "overloaded")
     }
+
+    /// The server's input budget pauses a connection holding part of a frame;
+    /// the idle timeout still closes it, and room again resumes reading.
+    @Test func aConnectionPausedForTheInputBudgetStillMeetsItsIdleTimeout() {
+        var m = machine(.init(idleTimeoutMs: 100))
+        _ = feed(&m, [0, 0, 0, 10, 1, 2], now: 0)
+        #expect(m.isInsideFrame)
+        #expect(m.inputBudgetSpent() == [.stopReading])
+        #expect(!m.reading)
+        #expect(m.tick(now: 99).isEmpty)
+        #expect(m.tick(now: 100) == [.close(.idleInsideFrame)])
+
+        var other = machine(.init(idleTimeoutMs: 100))
+        _ = feed(&other, [0, 0, 0, 10, 1], now: 0)
+        _ = other.inputBudgetSpent()
+        #expect(other.inputBudgetFreed(now: 50) == [.startReading])
+        #expect(other.reading)
+    }
 }
+
