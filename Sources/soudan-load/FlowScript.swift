@@ -15,7 +15,7 @@ struct Step {
 /// script never blocks and never touches a socket.
 struct FlowScript {
     private enum Stage {
-        case idle, register, consent, request, schedule, withdraw, cancel
+        case idle, register, consent, request, schedule, withdraw, cancel, registerToLookUp
     }
 
     let scenario: Scenario
@@ -25,6 +25,8 @@ struct FlowScript {
     private var flows = 0
     private var stage = Stage.idle
     private var seekerNo = ""
+    /// `lookup`: whether the seeker it reads has been registered.
+    private var registeredToLookUp = false
     private var slot = ""
     private var requestID: JSONValue = .null
     private var myConsultations: [String] = []
@@ -66,6 +68,15 @@ struct FlowScript {
             return Step(toAdmin: false, op: "sys.ping", args: [:])
         case .read:
             return Step(toAdmin: false, op: "slots.available", args: Self.week)
+        case .lookup:
+            guard registeredToLookUp else {
+                seekerNo = String(format: "%05d-%08d", runTag, worker)
+                stage = .registerToLookUp
+                return Step(toAdmin: false, op: "seeker.register", args: [
+                    "seeker_no": .string(seekerNo), "name": Self.name, "phone": "03-0000-0000", "my_page": true, "webcam_device": true,
+                ])
+            }
+            return Step(toAdmin: false, op: "seeker.get", args: ["seeker_no": .string(seekerNo)])
         case .book, .mixed:
             guard books else { return Step(toAdmin: false, op: "slots.available", args: Self.week) }
             // Unique per run and per flow: a seeker of an earlier run would be busy or at its limit.
@@ -90,6 +101,9 @@ struct FlowScript {
         switch stage {
         case .idle:
             return nil
+        case .registerToLookUp:
+            registeredToLookUp = reply.ok
+            return finish()
         case .register:
             if reply.ok { ackLog?.record("seeker", seekerNo) }
             stage = .consent

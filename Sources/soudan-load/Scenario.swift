@@ -12,6 +12,9 @@ enum Scenario: String, CaseIterable {
     case book
     /// `slots.available` for a week.
     case read
+    /// `seeker.get` of a seeker the connection registered first: a read of
+    /// personal data, whose reply waits for its access record on disk.
+    case lookup
     /// Half the connections read while the other half book.
     case mixed
 }

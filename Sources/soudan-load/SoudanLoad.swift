@@ -18,7 +18,7 @@ struct SoudanLoad: ParsableCommand {
 
     @Option(help: "The service socket.") var socket = "./var/soudan.sock"
     @Option(name: .customLong("admin-socket"), help: "The admin socket (setup, scheduling).") var adminSocket = "./var/admin.sock"
-    @Option(help: "ping, book, read or mixed.") var scenario: Scenario = .ping
+    @Option(help: "ping, book, read, lookup (seeker.get: personal data, recorded before its reply) or mixed.") var scenario: Scenario = .ping
     @Option(help: "Concurrent connections.") var connections = 1
     @Option(help: "Requests in flight per connection (closed-loop ping and read).") var pipeline = 1
     @Option(help: "Seconds to run.") var duration: Double = 10

@@ -269,6 +269,30 @@ import Testing
         #expect(refused.stderr.contains("another audit key"))
     }
 
+    /// With `[access] staff_group`, each staff member connects to the admin
+    /// socket as themselves (no sudo to the service account), and is recorded as
+    /// their own uid; someone outside the group cannot connect.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd")
+                   && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), "needs root, useradd and runuser"))
+    func eachStaffMemberActsAsTheirOwnUid() throws {
+        _ = try runProcess("/usr/sbin/groupadd", ["-f", "soudanstaff"])
+        for (user, groups) in [("soudanstaff1", ["-G", "soudanstaff"]), ("soudanother1", [])] {
+            // Exit 9 is "already exists", from an earlier run on this machine.
+            _ = try runProcess("/usr/sbin/useradd", ["-M", "-N", "-s", "/usr/sbin/nologin"] + groups + [user])
+        }
+        let staffUID = try #require(Int64(runProcess("/usr/bin/id", ["-u", "soudanstaff1"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let daemon = try TestDaemon(config: "[access]\nstaff_group = \"soudanstaff\"")
+        var info = stat()
+        #expect(stat(daemon.adminPath, &info) == 0 && info.st_mode & 0o777 == 0o660)
+        #expect(stat(daemon.dataDir, &info) == 0 && info.st_mode & 0o777 == 0o710)
+        let asStaff = try runProcess("/usr/sbin/runuser", ["-u", "soudanstaff1", "--", SoudanctlTests.binary, "ping", "--socket", daemon.adminPath])
+        #expect(asStaff.status == 0, "\(asStaff.stderr)")
+        let asOther = try runProcess("/usr/sbin/runuser", ["-u", "soudanother1", "--", SoudanctlTests.binary, "ping", "--socket", daemon.adminPath])
+        #expect(asOther.status != 0)
+        let pings = try Self.records(daemon.connect(.admin)).filter { $0["op"] == "sys.ping" }
+        #expect(pings.contains { $0["uid"] == .int(staffUID) })
+    }
+
     /// A consumer that is gone can be forgotten, and `[events] consumers` names
     /// the ones whose lag counts.
     @Test func consumersCanBeForgottenAndHealthJudgesTheNamedOnes() throws {

@@ -89,4 +89,53 @@ import Testing
             #expect(bytes.range(of: Data(marker.utf8)) == nil, "\(marker) still in \(path)")
         }
     }
+
+    /// A purge never forgets a key younger than 24 hours (a retried booking acted
+    /// twice after a nightly purge), erases the personal data in its remembered
+    /// reply, and truncates the WAL once the reader holding an older snapshot lets
+    /// go, while the daemon runs.
+    @Test func purgeKeepsYoungKeysErasesTheirPersonalDataAndTruncatesTheWALOnceReadersLetGo() throws {
+        let b = try Booking()
+        try b.ready(1)
+        let marker = "WALMARK"
+        let args: JSONObject = [
+            "seeker_no": .string(Booking.seekerNo(1)), "name": .string("\(marker)-name"), "phone": "090-9999-0000",
+            "note": .string("\(marker)-note"), "preferences": ["2026-12-01T11:00:00+09:00"], "channel": "web",
+        ]
+        let first = try b.service.call("booking.request", args, idempotencyKey: "retry-1")
+        let request = try #require(first.result["request"]?["request_id"]?.stringValue)
+        #expect(try b.service.call("booking.withdraw", ["request_id": .string(request)]).ok)
+        try b.setClock("2026-12-01T08:00:00+09:00")  // 23 hours later
+        // Another process holds a read snapshot from before the purge.
+        let reader = try DatabaseQueue(path: b.daemon.databasePath)
+        let released = DispatchSemaphore(value: 0)
+        let holding = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            try? reader.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM booking_request")
+                holding.signal()
+                released.wait()
+            }
+        }
+        holder.start()
+        holding.wait()
+        #expect(try b.admin.call("privacy.purge", ["before": "2026-12-01"]).result["purged"]?["requests"] == .int(1))
+        released.signal()
+        // The retry replays the first reply without acting twice; its personal data is gone.
+        let retry = try b.service.call("booking.request", args, idempotencyKey: "retry-1")
+        #expect(retry.result["request"]?["request_id"] == .string(request))
+        #expect(retry.result["request"]?["name"] == .null)
+        #expect(try b.seeker(1).result["requests"]?.arrayValue?.isEmpty == true)
+        // The WAL is truncated once the snapshot is gone (no signal says when: poll).
+        var remaining: [String] = []
+        let deadline = Date().addingTimeInterval(15)
+        repeat {
+            remaining = ["", "-wal"].filter { suffix in
+                FileManager.default.contents(atPath: b.daemon.databasePath + suffix)?.range(of: Data(marker.utf8)) != nil
+            }
+            if !remaining.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
+        } while !remaining.isEmpty && Date() < deadline
+        #expect(remaining.isEmpty, "\(marker) still in the database\(remaining.joined(separator: ", ")) while the daemon runs")
+    }
 }
+
