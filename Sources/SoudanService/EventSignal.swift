@@ -106,13 +106,7 @@ public final class EventSignal: Sendable {
         let woken = state.withLock { state -> [Wake] in
             guard seq > state.seq else { return [] }
             state.seq = seq
-            var woken: [Wake] = []
-            for (id, poll) in state.polls {
-                guard let wake = poll.wake else { continue }
-                woken.append(wake)
-                state.polls[id]?.wake = nil
-            }
-            return woken
+            return Self.takeWaiting(&state)
         }
         for wake in woken { wake(false) }
     }
@@ -121,14 +115,19 @@ public final class EventSignal: Sendable {
     public func stop() {
         let woken = state.withLock { state -> [Wake] in
             state.stopped = true
-            var woken: [Wake] = []
-            for (id, poll) in state.polls {
-                guard let wake = poll.wake else { continue }
-                woken.append(wake)
-                state.polls[id]?.wake = nil
-            }
-            return woken
+            return Self.takeWaiting(&state)
         }
         for wake in woken { wake(true) }
+    }
+
+    /// The wakes of every poll waiting now; those polls wait no more.
+    private static func takeWaiting(_ state: inout State) -> [Wake] {
+        var woken: [Wake] = []
+        for (id, poll) in state.polls {
+            guard let wake = poll.wake else { continue }
+            woken.append(wake)
+            state.polls[id]?.wake = nil
+        }
+        return woken
     }
 }

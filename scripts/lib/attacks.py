@@ -125,18 +125,24 @@ class Daemon:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def rss_while_held(d, connections, burst):
+    """RSS before and once settled, with `connections` clients that each sent
+    `burst()` and read nothing."""
+    before = d.rss_mib()
+    held = []
+    for _ in range(connections):
+        s = connect(d.service)
+        s.sendall(burst())
+        held.append(s)
+    return "RSS %.0f -> %.0f MiB" % (before, d.settled_rss_mib())
+
+
 def pipelined_fetch():
     """8 connections pipeline 1,024 events.fetch max=1000 each and never read."""
     d = Daemon()
     try:
         d.register(1100)
-        before = d.rss_mib()
-        held = []
-        for _ in range(8):
-            s = connect(d.service)
-            s.sendall(b"".join(frame("events.fetch", {"consumer": "x", "max": 1000}, n) for n in range(1024)))
-            held.append(s)
-        return "RSS %.0f -> %.0f MiB" % (before, d.settled_rss_mib())
+        return rss_while_held(d, 8, lambda: b"".join(frame("events.fetch", {"consumer": "x", "max": 1000}, n) for n in range(1024)))
     finally:
         d.close()
 
@@ -145,14 +151,8 @@ def held_for_order():
     """32 connections: a long-poll, then 1,023 sys.describe held behind it."""
     d = Daemon()
     try:
-        before = d.rss_mib()
-        held = []
-        for _ in range(32):
-            s = connect(d.service)
-            s.sendall(frame("events.fetch", {"consumer": "x", "wait_ms": 30000}, 0)
-                      + b"".join(frame("sys.describe", None, n) for n in range(1, 1024)))
-            held.append(s)
-        return "RSS %.0f -> %.0f MiB" % (before, d.settled_rss_mib())
+        return rss_while_held(d, 32, lambda: frame("events.fetch", {"consumer": "x", "wait_ms": 30000}, 0)
+                              + b"".join(frame("sys.describe", None, n) for n in range(1, 1024)))
     finally:
         d.close()
 
@@ -161,14 +161,7 @@ def half_frames():
     """250 connections each send half of a 1 MiB frame, then nothing."""
     d = Daemon()
     try:
-        before = d.rss_mib()
-        held = []
-        chunk = b"x" * (512 * 1024)
-        for _ in range(250):
-            s = connect(d.service)
-            s.sendall(struct.pack(">I", 1 << 20) + chunk)
-            held.append(s)
-        return "RSS %.0f -> %.0f MiB" % (before, d.settled_rss_mib())
+        return rss_while_held(d, 250, lambda: struct.pack(">I", 1 << 20) + b"x" * (512 * 1024))
     finally:
         d.close()
 
