@@ -13,6 +13,8 @@ public enum RequestStatus: String, Sendable, CaseIterable {
     case scheduled
     case withdrawn
     case rejected
+    /// Its latest preference has started: nothing it asked for can be given.
+    case expired
 
     public func canMove(to next: RequestStatus) -> Bool {
         self == .requested && next != .requested

@@ -44,7 +44,7 @@ extension ConsultationRecord {
             "meeting": meeting?.json ?? .null, "status": .string(status), "companions": companions,
             "override_cutoff": override, "contacted": .bool(contacted),
             "cancelled": cancelChannel.map { ["channel": .string($0), "reason": JSONValue(cancelReason)] } ?? .null,
-            "started_at": .time(startedAt), "completed_at": .time(completedAt),
+            "started_at": .time(startedAt), "completed_at": .time(completedAt), "auto_completed": .bool(autoCompleted),
         ]
     }
 }

@@ -119,8 +119,8 @@ enum RecordOperations {
             """
         try db.run(sql: eraseRequest + " WHERE purged = 0 AND request_id IN (SELECT request_id FROM consultation WHERE purged = 1)")
         var requests = db.changesCount
-        // Requests withdrawn or rejected, created before the date.
-        try db.run(sql: eraseRequest + " WHERE purged = 0 AND status IN ('withdrawn', 'rejected') AND created_at < ?",
+        // Requests withdrawn, rejected or expired, created before the date.
+        try db.run(sql: eraseRequest + " WHERE purged = 0 AND status IN ('withdrawn', 'rejected', 'expired') AND created_at < ?",
                        arguments: [cutoff.seconds])
         requests += db.changesCount
         try db.run(sql: "UPDATE access_log SET device_id = NULL WHERE at < ? AND device_id IS NOT NULL", arguments: [cutoff.seconds])

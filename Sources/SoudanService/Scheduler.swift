@@ -106,12 +106,57 @@ extension SlotConflict {
     }
 }
 
-/// The rules that fire with time alone: no-shows (Art. 4(3)).
+/// The rules that fire with time alone, so that nothing stays open forever and
+/// nothing stale blocks a seeker: no-shows (Art. 4(3)), contacted consultations
+/// never held, consultations left in progress overnight, requests whose every
+/// preference has passed. Each change commits with its event, in the batch that
+/// finds it due; after a restart the first batch catches up on what fell due.
 enum TimeRules {
+    static func apply(_ db: Database, now: Instant, office: OfficeSettings) throws {
+        try applyNoShows(db, now: now, office: office)
+        try cancelNotHeld(db, now: now)
+        try completeLeftInProgress(db, now: now)
+        try expireRequests(db, now: now)
+    }
+
+    /// A consultation with a recorded contact that has not started by its end was
+    /// not held: cancelled by the system, not a no-show.
+    static func cancelNotHeld(_ db: Database, now: Instant) throws {
+        for c in try ConsultationStore.dueNotHeld(at: now, in: db) {
+            try ConsultationStore.update(c.consultationID, set: "status = 'cancelled', cancel_channel = 'system', cancel_reason = 'not_held'",
+                                         [], at: now, in: db)
+            try EventLog.append("consultation.cancelled", at: now, data: ConsultationOperations.eventData(
+                c, status: "cancelled", extra: ["channel": "system", "reason": "not_held"]), in: db)
+        }
+    }
+
+    /// A consultation still in progress at 00:00 office time after its date is
+    /// completed, marked `auto_completed`.
+    static func completeLeftInProgress(_ db: Database, now: Instant) throws {
+        let startOfToday = OfficeCalendar.startOfDay(OfficeCalendar.local(now).date)
+        for c in try ConsultationStore.dueAutoComplete(startedBefore: startOfToday, in: db) {
+            try ConsultationStore.update(c.consultationID, set: "status = 'completed', completed_at = ?, auto_completed = 1",
+                                         [now.seconds], at: now, in: db)
+            try EventLog.append("consultation.completed", at: now, data: ConsultationOperations.eventData(
+                c, status: "completed", extra: ["auto_completed": true]), in: db)
+        }
+    }
+
+    /// A request becomes `expired` at the start of its latest preference; it no
+    /// longer counts towards the seeker's open requests.
+    static func expireRequests(_ db: Database, now: Instant) throws {
+        for request in try RequestStore.dueToExpire(at: now, in: db) {
+            try RequestStore.setStatus(request.requestID, to: RequestStatus.expired.rawValue, reason: nil, at: now, in: db)
+            try EventLog.append("request.expired", at: now, data: [
+                "request_id": .string(request.requestID), "seeker_no": .string(request.seekerNo), "status": "expired",
+            ], in: db)
+        }
+    }
+
     /// Every scheduled consultation without contact whose start is 10 minutes or
     /// more behind `now` becomes `no_show`; the seeker's count goes up, and at the
     /// threshold the seeker is restricted (unless suspended).
-    static func apply(_ db: Database, now: Instant, office: OfficeSettings) throws {
+    static func applyNoShows(_ db: Database, now: Instant, office: OfficeSettings) throws {
         let due = try ConsultationStore.dueForNoShow(startedAtOrBefore: now.adding(seconds: -BookingRules.noShowAfterSeconds), in: db)
         for consultation in due {
             try ConsultationStore.update(consultation.consultationID, set: "status = 'no_show'", [], at: now, in: db)

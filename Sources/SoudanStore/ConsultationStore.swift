@@ -20,6 +20,8 @@ public struct ConsultationRecord: Sendable, Equatable {
     public var completeNote: String?
     public var startedAt: Instant?
     public var completedAt: Instant?
+    /// Completed by the time rules, still in progress the night after its date.
+    public var autoCompleted: Bool
 
     public var end: Instant { start.adding(minutes: 30) }
 
@@ -29,7 +31,8 @@ extension ConsultationRecord {
     /// The columns `init(row:)` reads, in its order (by position: see `RequestRecord.columns`).
     static let columns = """
         consultation_id, request_id, seeker_no, counselor_id, start, status, companions, override_reason, override_uid,
-        override_pid, contacted, contact_note, cancel_channel, cancel_reason, complete_note, started_at, completed_at
+        override_pid, contacted, contact_note, cancel_channel, cancel_reason, complete_note, started_at, completed_at,
+        auto_completed
         """
 
     init(row: ColumnReader) {
@@ -51,6 +54,7 @@ extension ConsultationRecord {
         completeNote = row[14]
         startedAt = (row[15] as Int64?).map(Instant.init)
         completedAt = (row[16] as Int64?).map(Instant.init)
+        autoCompleted = row[17]
     }
 }
 
@@ -103,10 +107,12 @@ public enum ConsultationStore {
             consultationID: id, requestID: new.requestID, seekerNo: new.seekerNo, counselorID: new.counselorID, start: new.start,
             status: "scheduled", companions: new.companions, overrideReason: new.override?.reason,
             overrideUID: new.override.map { Int64($0.uid) }, overridePID: new.override.map { Int64($0.pid) }, contacted: false,
-            contactNote: nil, cancelChannel: nil, cancelReason: nil, completeNote: nil, startedAt: nil, completedAt: nil)
+            contactNote: nil, cancelChannel: nil, cancelReason: nil, completeNote: nil, startedAt: nil, completedAt: nil,
+            autoCompleted: false)
     }
 
-    /// Moves a consultation to another slot (and maybe counselor), checked by the same indexes.
+    /// Moves a consultation to another slot (and maybe counselor), checked by the same
+    /// indexes. A recorded contact concerned the old time, so it is cleared.
     public static func move(
         _ consultationID: String, to start: Instant, counselorID: String, override: (reason: String, uid: UInt32, pid: Int32)?,
         at now: Instant, in db: Database
@@ -115,7 +121,7 @@ public enum ConsultationStore {
             try db.run(
                 sql: """
                     UPDATE consultation SET start = ?, counselor_id = ?, override_reason = ?, override_uid = ?, override_pid = ?,
-                        updated_at = ? WHERE consultation_id = ?
+                        contacted = 0, contact_note = NULL, updated_at = ? WHERE consultation_id = ?
                     """,
                 arguments: [start.seconds, counselorID, override?.reason, override.map { Int64($0.uid) },
                             override.map { Int64($0.pid) }, now.seconds, consultationID])
@@ -213,6 +219,21 @@ public enum ConsultationStore {
         try db.fetchEach(sql: """
             SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'scheduled' AND contacted = 0 AND start <= ? ORDER BY start, n
             """, arguments: [cutoff.seconds], ConsultationRecord.init)
+    }
+
+    /// Scheduled consultations with a recorded contact whose end is at or before
+    /// `now`: they were never held.
+    public static func dueNotHeld(at now: Instant, in db: Database) throws -> [ConsultationRecord] {
+        try db.fetchEach(sql: """
+            SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'scheduled' AND contacted = 1 AND start <= ? ORDER BY start, n
+            """, arguments: [now.adding(minutes: -30).seconds], ConsultationRecord.init)
+    }
+
+    /// Consultations still in progress that started before `startOfToday`.
+    public static func dueAutoComplete(startedBefore startOfToday: Instant, in db: Database) throws -> [ConsultationRecord] {
+        try db.fetchEach(sql: """
+            SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'in_progress' AND start < ? ORDER BY start, n
+            """, arguments: [startOfToday.seconds], ConsultationRecord.init)
     }
 
     public static func list(

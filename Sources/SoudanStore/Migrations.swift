@@ -75,6 +75,17 @@ enum Migrations {
         migrator.registerMigration("v3-counselor-day-load") { db in
             try db.execute(sql: CounselorDayLoad.sql)
         }
+        // An office's year: a request expires at the start of its latest
+        // preference (indexed, since the time rules look once a second), and a
+        // consultation left in progress overnight is completed automatically.
+        migrator.registerMigration("v4-office-year") { db in
+            try db.execute(sql: """
+                ALTER TABLE booking_request ADD COLUMN expires_at INTEGER;
+                UPDATE booking_request SET expires_at = (SELECT MAX(value) FROM json_each(preferences));
+                CREATE INDEX booking_request_expiry ON booking_request(status, expires_at);
+                ALTER TABLE consultation ADD COLUMN auto_completed INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

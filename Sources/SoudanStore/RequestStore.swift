@@ -84,13 +84,13 @@ public enum RequestStore {
         try db.run(
             sql: """
                 INSERT INTO booking_request(n, request_id, seeker_no, name, phone, preferences, channel, companions, note,
-                    during_consultation, device_id, device_os, device_app, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?)
+                    during_consultation, device_id, device_os, device_app, status, created_at, updated_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?)
                 """,
             arguments: [
                 n, id, new.seekerNo, new.name, new.phone, JSONWriter.string(.array(new.preferences.map { .int($0.seconds) })),
                 new.channel, JSONWriter.string(new.companions), new.note, new.duringConsultation, new.device?.id,
-                new.device?.os, new.device?.app, now.seconds, now.seconds,
+                new.device?.os, new.device?.app, now.seconds, now.seconds, new.preferences.map(\.seconds).max(),
             ])
         // What was just written, without reading it back.
         return RequestRecord(
@@ -129,6 +129,14 @@ public enum RequestStore {
                 WHERE status = 'requested' AND EXISTS (SELECT 1 FROM json_each(preferences) WHERE value = ?)
                 ORDER BY n
                 """, arguments: [start.seconds], RequestRecord.init)
+    }
+
+    /// Open requests whose latest preference starts at or before `now`: nothing
+    /// they asked for can still be given, so they expire.
+    public static func dueToExpire(at now: Instant, in db: Database) throws -> [RequestRecord] {
+        try db.fetchEach(sql: """
+            SELECT \(RequestRecord.columns) FROM booking_request WHERE status = 'requested' AND expires_at <= ? ORDER BY n
+            """, arguments: [now.seconds], RequestRecord.init)
     }
 
     static func zeroPadded(_ n: Int64) -> String {
