@@ -27,13 +27,16 @@ public enum ConsultationStatus: String, Sendable, CaseIterable {
     case completed
     case cancelled
     case noShow = "no_show"
+    /// Stopped by staff while in progress (Art. 10(1) 中止).
+    case stopped
 
     /// Holds a counselor's slot and the seeker's time.
     public var isLive: Bool { self == .scheduled || self == .inProgress }
 
     public func canMove(to next: ConsultationStatus) -> Bool {
         switch (self, next) {
-        case (.scheduled, .inProgress), (.scheduled, .cancelled), (.scheduled, .noShow), (.inProgress, .completed): true
+        case (.scheduled, .inProgress), (.scheduled, .cancelled), (.scheduled, .noShow), (.inProgress, .completed),
+             (.inProgress, .stopped): true
         default: false
         }
     }

@@ -46,6 +46,17 @@ enum ConsultationOperations {
                 try EventLog.append("consultation.completed", at: context.now, data: Self.eventData(c, status: "completed"), in: db)
                 return try reply(c.consultationID, in: db)
             }),
+            // Art. 10(1) 中止: staff stop a consultation in progress (threats, abuse,
+            // use for other purposes than finding work); the seeker is not suspended.
+            Operation("consultation.stop", sockets: Sockets.admin, .write { db, context in
+                let c = try fetch(context.args.text("consultation_id"), in: db)
+                context.seekerNo = c.seekerNo
+                guard c.status == ConsultationStatus.inProgress.rawValue else {
+                    throw WireError.invalidState(status: c.status, "consultation \(c.consultationID) is \(c.status); only one in progress can be stopped")
+                }
+                try stop(c, reason: context.args.text("reason"), note: context.args.string("note"), now: context.now, in: db)
+                return try reply(c.consultationID, in: db)
+            }),
             Operation("consultation.get", sockets: Sockets.both, recording: .replyWaitsForRecord, .read { db, context in
                 let c = try fetch(context.args.text("consultation_id"), in: db)
                 context.seekerNo = c.seekerNo
@@ -64,6 +75,13 @@ enum ConsultationOperations {
     }
 
     /// What a consultation's event carries: its ids and its new status.
+    /// In progress → stopped, with why: by `consultation.stop` and by a suspension.
+    static func stop(_ c: ConsultationRecord, reason: String, note: String?, now: Instant, in db: Database) throws {
+        try ConsultationStore.update(c.consultationID, set: "status = 'stopped', stop_reason = ?, stop_note = ?", [reason, note],
+                                     at: now, in: db)
+        try EventLog.append("consultation.stopped", at: now, data: eventData(c, status: "stopped", extra: ["reason": .string(reason)]), in: db)
+    }
+
     static func eventData(_ c: ConsultationRecord, status: String, extra: JSONObject = [:]) -> JSONObject {
         var data: JSONObject = [
             "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),

@@ -45,6 +45,7 @@ extension ConsultationRecord {
             "override_cutoff": override, "contacted": .bool(contacted),
             "cancelled": cancelChannel.map { ["channel": .string($0), "reason": JSONValue(cancelReason)] } ?? .null,
             "started_at": .time(startedAt), "completed_at": .time(completedAt), "auto_completed": .bool(autoCompleted),
+            "stopped": stopReason.map { ["reason": .string($0), "note": JSONValue(stopNote)] } ?? .null,
         ]
     }
 }

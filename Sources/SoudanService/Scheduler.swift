@@ -168,6 +168,7 @@ enum TimeRules {
             let next = BookingRules.status(after: count, current: current, threshold: office.noShowThreshold)
             if next != current {
                 try SeekerStore.setStatus(seeker.seekerNo, to: next.rawValue, at: now, in: db)
+                try SeekerStore.addHistory(seeker.seekerNo, action: "restricted", reason: "no_shows", note: nil, by: nil, at: now, in: db)
                 try EventLog.append("seeker.restricted", at: now, data: [
                     "seeker_no": .string(seeker.seekerNo), "status": .string(next.rawValue), "no_show_count": JSONValue(count),
                 ], in: db)

@@ -14,7 +14,7 @@ enum SeekerOperations {
                     seekerNo: seekerNo, name: try args.nonBlank("name"), phone: args.text("phone"),
                     myPage: args.bool("my_page") ?? false, webcamDevice: args.bool("webcam_device") ?? false, at: context.now, in: db)
                 try EventLog.append(created ? "seeker.registered" : "seeker.updated", at: context.now,
-                                    data: ["seeker_no": .string(seekerNo)], in: db)
+                                    data: ["seeker_no": .string(seekerNo), "status": .string(record.status)], in: db)
                 return ["seeker": record.json, "created": .bool(created)]
             }),
             Operation("seeker.consent", sockets: Sockets.both, .write { db, context in
@@ -36,8 +36,10 @@ enum SeekerOperations {
             Operation("seeker.get", sockets: Sockets.both, recording: .replyWaitsForRecord, .read { db, context in
                 let record = try seeker(context.args.text("seeker_no"), in: db)
                 var meetings = MeetingDirectory()
+                var json = record.json.objectValue ?? [:]
+                json["history"] = .array(try SeekerStore.history(record.seekerNo, in: db))
                 return [
-                    "seeker": record.json,
+                    "seeker": .object(json),
                     "requests": .array(try RequestStore.open(for: record.seekerNo, in: db).map(\.json)),
                     "consultations": .array(try ConsultationStore.live(for: record.seekerNo, in: db).map { try meetings.json($0, in: db) }),
                 ]
@@ -51,6 +53,8 @@ enum SeekerOperations {
                     throw WireError.invalidState(status: record.status, "the seeker is already active")
                 }
                 try SeekerStore.setStatus(record.seekerNo, to: SeekerStatus.active.rawValue, at: context.now, in: db)
+                try SeekerStore.addHistory(record.seekerNo, action: "reinstated", reason: nil, note: context.args.string("note"),
+                                           by: (context.uid, context.pid), at: context.now, in: db)
                 try EventLog.append("seeker.reinstated", at: context.now,
                                     data: ["seeker_no": .string(record.seekerNo), "status": "active"], in: db)
                 return ["seeker": try seeker(record.seekerNo, in: db).json]
@@ -65,8 +69,10 @@ enum SeekerOperations {
         return record
     }
 
-    /// Art. 10(1): in one transaction, future consultations cancelled, open
-    /// requests rejected, the seeker suspended; freed slots go to the waitlist.
+    /// Art. 10(1): in one transaction, every scheduled consultation cancelled
+    /// (whatever its start: one just begun must not turn into a no-show), the one
+    /// in progress stopped, open requests rejected, the seeker suspended with the
+    /// reason and note in their history; freed slots go to the waitlist.
     private static func suspend(_ context: RequestContext, env: ServiceEnvironment, in db: Database) throws -> JSONObject {
         let record = try seeker(context.args.text("seeker_no"), in: db)
         guard record.status != SeekerStatus.suspended.rawValue else {
@@ -77,10 +83,17 @@ enum SeekerOperations {
         try SeekerStore.setStatus(record.seekerNo, to: SeekerStatus.suspended.rawValue, at: now, in: db)
         var cancelled: [JSONValue] = []
         var freed: [(String, Instant)] = []
-        for consultation in try ConsultationStore.future(for: record.seekerNo, after: now, in: db) {
-            try ConsultationStore.update(consultation.consultationID, set: "status = 'cancelled', cancel_reason = 'suspended'", [], at: now, in: db)
-            try EventLog.append("consultation.cancelled", at: now,
-                                data: ConsultationOperations.eventData(consultation, status: "cancelled", extra: ["reason": "suspended"]), in: db)
+        var stopped: [JSONValue] = []
+        for consultation in try ConsultationStore.liveAnyTime(for: record.seekerNo, in: db) {
+            if consultation.status == ConsultationStatus.inProgress.rawValue {
+                try ConsultationOperations.stop(consultation, reason: reason, note: context.args.string("note"), now: now, in: db)
+                stopped.append(.string(consultation.consultationID))
+                continue
+            }
+            try ConsultationStore.update(consultation.consultationID,
+                                         set: "status = 'cancelled', cancel_channel = 'system', cancel_reason = 'suspended'", [], at: now, in: db)
+            try EventLog.append("consultation.cancelled", at: now, data: ConsultationOperations.eventData(
+                consultation, status: "cancelled", extra: ["channel": "system", "reason": "suspended"]), in: db)
             cancelled.append(.string(consultation.consultationID))
             freed.append((consultation.counselorID, consultation.start))
         }
@@ -92,10 +105,15 @@ enum SeekerOperations {
             ], in: db)
             rejected.append(.string(request.requestID))
         }
+        try SeekerStore.addHistory(record.seekerNo, action: "suspended", reason: reason, note: context.args.string("note"),
+                                   by: (context.uid, context.pid), at: now, in: db)
         try EventLog.append("seeker.suspended", at: now,
                             data: ["seeker_no": .string(record.seekerNo), "status": "suspended", "reason": .string(reason)], in: db)
         let scheduler = Scheduler(env: env)
         for (counselorID, start) in freed { try scheduler.fillFreedSlot(counselorID: counselorID, start: start, now: now, in: db) }
-        return ["seeker": try seeker(record.seekerNo, in: db).json, "cancelled": .array(cancelled), "rejected": .array(rejected)]
+        return [
+            "seeker": try seeker(record.seekerNo, in: db).json, "cancelled": .array(cancelled), "stopped": .array(stopped),
+            "rejected": .array(rejected),
+        ]
     }
 }

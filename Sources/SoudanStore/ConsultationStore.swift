@@ -22,6 +22,9 @@ public struct ConsultationRecord: Sendable, Equatable {
     public var completedAt: Instant?
     /// Completed by the time rules, still in progress the night after its date.
     public var autoCompleted: Bool
+    /// Why staff stopped it (Art. 10(1)), with their note.
+    public var stopReason: String?
+    public var stopNote: String?
 
     public var end: Instant { start.adding(minutes: 30) }
 
@@ -32,7 +35,7 @@ extension ConsultationRecord {
     static let columns = """
         consultation_id, request_id, seeker_no, counselor_id, start, status, companions, override_reason, override_uid,
         override_pid, contacted, contact_note, cancel_channel, cancel_reason, complete_note, started_at, completed_at,
-        auto_completed
+        auto_completed, stop_reason, stop_note
         """
 
     init(row: ColumnReader) {
@@ -55,6 +58,8 @@ extension ConsultationRecord {
         startedAt = (row[15] as Int64?).map(Instant.init)
         completedAt = (row[16] as Int64?).map(Instant.init)
         autoCompleted = row[17]
+        stopReason = row[18]
+        stopNote = row[19]
     }
 }
 
@@ -108,7 +113,7 @@ public enum ConsultationStore {
             status: "scheduled", companions: new.companions, overrideReason: new.override?.reason,
             overrideUID: new.override.map { Int64($0.uid) }, overridePID: new.override.map { Int64($0.pid) }, contacted: false,
             contactNote: nil, cancelChannel: nil, cancelReason: nil, completeNote: nil, startedAt: nil, completedAt: nil,
-            autoCompleted: false)
+            autoCompleted: false, stopReason: nil, stopNote: nil)
     }
 
     /// Moves a consultation to another slot (and maybe counselor), checked by the same
@@ -208,10 +213,11 @@ public enum ConsultationStore {
             """, arguments: [seekerNo], ConsultationRecord.init)
     }
 
-    /// Scheduled consultations of a seeker starting after `now` (a suspension cancels them).
-    public static func future(for seekerNo: String, after now: Instant, in db: Database) throws -> [ConsultationRecord] {
-        try db.fetchEach(sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status = 'scheduled' AND start > ? ORDER BY start",
-                         arguments: [seekerNo, now.seconds], ConsultationRecord.init)
+    /// A seeker's live consultations, whatever their start (a suspension ends them all).
+    public static func liveAnyTime(for seekerNo: String, in db: Database) throws -> [ConsultationRecord] {
+        try db.fetchEach(sql: """
+            SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
+            """, arguments: [seekerNo], ConsultationRecord.init)
     }
 
     /// Scheduled, uncontacted consultations whose start is at or before `cutoff`.

@@ -84,6 +84,22 @@ enum Migrations {
                 UPDATE booking_request SET expires_at = (SELECT MAX(value) FROM json_each(preferences));
                 CREATE INDEX booking_request_expiry ON booking_request(status, expires_at);
                 ALTER TABLE consultation ADD COLUMN auto_completed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE consultation ADD COLUMN stop_reason TEXT;
+                ALTER TABLE consultation ADD COLUMN stop_note TEXT;
+
+                -- Why a seeker's standing changed, oldest first: reasons and notes
+                -- given by staff, and who gave them (null: the system).
+                CREATE TABLE seeker_history (
+                    id INTEGER PRIMARY KEY,
+                    seeker_no TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    action TEXT NOT NULL,
+                    reason TEXT,
+                    note TEXT,
+                    by_uid INTEGER,
+                    by_pid INTEGER
+                );
+                CREATE INDEX seeker_history_by_seeker ON seeker_history(seeker_no, id);
                 """)
         }
         return migrator

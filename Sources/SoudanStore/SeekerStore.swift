@@ -78,6 +78,30 @@ public enum SeekerStore {
             arguments: [version, kind, now.seconds, seekerNo])
     }
 
+    /// One line of a seeker's history (`restricted`, `suspended`, `reinstated`);
+    /// `by` nil when the system did it.
+    public static func addHistory(
+        _ seekerNo: String, action: String, reason: String?, note: String?, by: (uid: UInt32, pid: Int32)?, at now: Instant,
+        in db: Database
+    ) throws {
+        try db.run(sql: "INSERT INTO seeker_history(seeker_no, at, action, reason, note, by_uid, by_pid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   arguments: [seekerNo, now.seconds, action, reason, note, by.map { Int64($0.uid) }, by.map { Int64($0.pid) }])
+    }
+
+    /// The seeker's history, oldest first, as the wire shows it.
+    public static func history(_ seekerNo: String, in db: Database) throws -> [JSONValue] {
+        try db.fetchEach(sql: "SELECT at, action, reason, note, by_uid, by_pid FROM seeker_history WHERE seeker_no = ? ORDER BY id",
+                         arguments: [seekerNo]) { row in
+            let uid: Int64? = row[4]
+            let pid: Int64? = row[5]
+            var entry: JSONObject = ["at": .string(WireTime.format(Instant(seconds: row[0]))), "action": .string(row[1])]
+            if let reason = row[2] as String? { entry["reason"] = .string(reason) }
+            if let note = row[3] as String? { entry["note"] = .string(note) }
+            entry["by"] = uid.map { ["uid": .int($0), "pid": .int(pid ?? 0)] } ?? .null
+            return .object(entry)
+        }
+    }
+
     public static func setStatus(_ seekerNo: String, to status: String, at now: Instant, in db: Database) throws {
         try db.run(sql: "UPDATE seeker SET status = ?, updated_at = ? WHERE seeker_no = ?",
                        arguments: [status, now.seconds, seekerNo])

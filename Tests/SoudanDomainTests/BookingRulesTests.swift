@@ -88,7 +88,9 @@ import SoudanProtocol
     }
 
     @Test func transitionsFollowTheStateMachines() {
-        let allowed: Set<String> = ["scheduled>in_progress", "scheduled>cancelled", "scheduled>no_show", "in_progress>completed"]
+        let allowed: Set<String> = [
+            "scheduled>in_progress", "scheduled>cancelled", "scheduled>no_show", "in_progress>completed", "in_progress>stopped",
+        ]
         for from in ConsultationStatus.allCases {
             for to in ConsultationStatus.allCases {
                 #expect(from.canMove(to: to) == allowed.contains("\(from.rawValue)>\(to.rawValue)"))
@@ -97,6 +99,7 @@ import SoudanProtocol
         #expect(RequestStatus.requested.canMove(to: .scheduled))
         #expect(!RequestStatus.withdrawn.canMove(to: .scheduled))
         #expect(!RequestStatus.scheduled.canMove(to: .withdrawn))
+        #expect(RequestStatus.requested.canMove(to: .expired) && !RequestStatus.expired.canMove(to: .scheduled))
         #expect(ConsultationStatus.inProgress.isLive && ConsultationStatus.scheduled.isLive && !ConsultationStatus.noShow.isLive)
     }
 }

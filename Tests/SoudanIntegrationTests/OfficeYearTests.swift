@@ -75,4 +75,66 @@ import Testing
         try b.setClock("2026-12-01T14:10:00+09:00")
         #expect(try b.consultation(c)["status"] == "no_show")
     }
+
+    /// Art. 10(1) 中止: staff stop a consultation in progress; the seeker stays
+    /// active, and only one in progress can be stopped.
+    @Test func staffStopAConsultationInProgress() throws {
+        let b = try Booking()
+        let c = try b.booked(1, "2026-12-01T10:00:00+09:00")
+        let early = try b.admin.call("consultation.stop", ["consultation_id": .string(c), "reason": "abuse"])
+        #expect(early.code == "invalid_state")
+        #expect(early.errorDetails["status"] == "scheduled")
+        try b.setClock("2026-12-01T10:00:00+09:00")
+        #expect(try b.admin.call("consultation.start", ["consultation_id": .string(c)]).ok)
+        let stopped = try b.admin.call("consultation.stop", ["consultation_id": .string(c), "reason": "abuse", "note": "shouting"])
+        #expect(stopped.result["consultation"]?["status"] == "stopped")
+        #expect(stopped.result["consultation"]?["stopped"] == ["reason": "abuse", "note": "shouting"])
+        #expect(try b.eventTypes().last == "consultation.stopped")
+        #expect(try b.seeker(1).result["seeker"]?["status"] == "active")
+        #expect(try b.service.call("consultation.stop", ["consultation_id": .string(c), "reason": "abuse"]).code == "forbidden")
+    }
+
+    /// A suspension cancels every scheduled consultation, whatever its start (one
+    /// just begun no longer turns into a no-show), stops the one in progress, and
+    /// keeps why in the seeker's history, with who; a reinstatement too; a
+    /// restriction by the system has no one behind it.
+    @Test func aSuspensionEndsEveryLiveConsultationAndTheWhyIsKept() throws {
+        let b = try Booking(config: "[rules]\nno_show_threshold = 1\nopen_request_limit = 3")
+        let running = try b.booked(1, "2026-12-01T10:00:00+09:00")
+        let begun = try b.schedule(try b.requestID(1, ["2026-12-01T10:30:00+09:00"]), "2026-12-01T10:30:00+09:00")
+            .result["consultation"]?["consultation_id"]?.stringValue ?? "?"
+        try b.setClock("2026-12-01T10:00:00+09:00")
+        #expect(try b.admin.call("consultation.start", ["consultation_id": .string(running)]).ok)
+        try b.setClock("2026-12-01T10:35:00+09:00")  // the second has begun, not yet a no-show
+        let suspended = try b.admin.call("seeker.suspend", ["seeker_no": .string(Booking.seekerNo(1)), "reason": "threat", "note": "電話で脅迫"])
+        #expect(suspended.result["stopped"] == [.string(running)])
+        #expect(suspended.result["cancelled"] == [.string(begun)])
+        #expect(try b.consultation(running)["status"] == "stopped")
+        #expect(try b.consultation(begun)["cancelled"] == ["channel": "system", "reason": "suspended"])
+        try b.setClock("2026-12-01T10:45:00+09:00")
+        #expect(try b.seeker(1).result["seeker"]?["no_show_count"] == .int(0))
+        #expect(try b.admin.call("seeker.reinstate", ["seeker_no": .string(Booking.seekerNo(1)), "note": "謝罪あり"]).ok)
+        // A no-show of another seeker restricts them, by the system.
+        let missed = try b.booked(2, "2026-12-02T10:00:00+09:00")
+        try b.setClock("2026-12-02T10:10:00+09:00")
+        #expect(try b.consultation(missed)["status"] == "no_show")
+        let history = try b.seeker(1).result["seeker"]?["history"]?.arrayValue ?? []
+        #expect(history.map { $0["action"] } == ["suspended", "reinstated"])
+        #expect(history.first?["reason"] == "threat")
+        #expect(history.first?["note"] == "電話で脅迫")
+        #expect(history.last?["note"] == "謝罪あり")
+        #expect(history.allSatisfy { $0["by"]?["uid"] == .int(Int64(getuid())) })
+        let restricted = try b.seeker(2).result["seeker"]?["history"]?.arrayValue ?? []
+        #expect(restricted.map { $0["action"] } == ["restricted"])
+        #expect(restricted.first?["by"] == .null)
+    }
+
+    @Test func registrationEventsCarryTheSeekersStatus() throws {
+        let b = try Booking()
+        try b.register(1)
+        try b.register(1)
+        let events = try b.events().filter { ["seeker.registered", "seeker.updated"].contains($0["type"]?.stringValue ?? "") }
+        #expect(events.map { $0["data"]?["status"] } == ["active", "active"])
+    }
 }
+

@@ -72,6 +72,7 @@ OPS = {
     "booking.contact": {"consultation_id": "con-000001", "note": "called"},
     "consultation.start": {"consultation_id": "con-000001"},
     "consultation.complete": {"consultation_id": "con-000001", "note": "done"},
+    "consultation.stop": {"consultation_id": "con-000001", "reason": "abuse", "note": "n"},
     "consultation.get": {"consultation_id": "con-000001"},
     "consultation.list": {"date": "2026-12-01", "status": "scheduled"},
     "events.fetch": {"consumer": "notifier", "max": 10, "wait_ms": 0},
