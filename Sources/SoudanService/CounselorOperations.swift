@@ -39,7 +39,8 @@ enum CounselorOperations {
                 }
                 try CounselorStore.setHours(id, weekly, in: db)
                 counselor.weekly = weekly
-                return ["counselor": counselor.json]
+                let moved = try reassignLeftOutside(id, context: context, env: env, in: db)
+                return ["counselor": counselor.json, "reassigned": .array(moved)]
             }),
             Operation("counselor.add_absence", sockets: Sockets.admin, .write { db, context in
                 let id = context.args.text("counselor_id")
@@ -50,11 +51,54 @@ enum CounselorOperations {
                 let to = context.args.date("to")!
                 guard from <= to else { throw WireError.invalidArgs(field: "to", "to must not be before from") }
                 try CounselorStore.addAbsence(id, from: from, to: to, in: db)
-                return ["counselor_id": .string(id), "absence": ["from": .string(from.description), "to": .string(to.description)]]
+                let moved = try reassignLeftOutside(id, context: context, env: env, in: db)
+                return [
+                    "counselor_id": .string(id), "absence": ["from": .string(from.description), "to": .string(to.description)],
+                    "reassigned": .array(moved),
+                ]
             }),
             Operation("counselor.list", sockets: Sockets.admin, .read { db, _ in
                 ["counselors": .array(try CounselorStore.all(in: db).map(\.json))]
             }),
         ]
+    }
+
+    /// After a change of hours or an absence (already applied in this job's
+    /// savepoint): the counselor's scheduled consultations it leaves outside their
+    /// working time. Without `reassign` they refuse the change (`invalid_state`);
+    /// with it each moves to another counselor free at that slot (fewest live that
+    /// day, ties by id; event `consultation.rescheduled` with the new counselor and
+    /// meeting), or, if any cannot, nothing changes (`slot_taken`). Either error
+    /// rolls the change back with the job. Returns what moved.
+    static func reassignLeftOutside(
+        _ counselorID: String, context: RequestContext, env: ServiceEnvironment, in db: Database
+    ) throws -> [JSONValue] {
+        let scheduler = Scheduler(env: env)
+        guard let counselor = try CounselorStore.fetch(counselorID, in: db) else { return [] }
+        let left = try ConsultationStore.scheduled(forCounselor: counselorID, in: db).filter { try !scheduler.works(counselor, at: $0.start, in: db) }
+        guard !left.isEmpty else { return [] }
+        let ids = JSONValue.array(left.map { .string($0.consultationID) })
+        guard context.args.bool("reassign") == true else {
+            throw WireError(.invalidState, "\(left.count) scheduled consultation(s) of \(counselorID) would fall outside their working time; "
+                            + "pass reassign: true to move them to other counselors", details: ["status": "scheduled", "consultations": ids])
+        }
+        var moved: [JSONValue] = []
+        var stuck: [JSONValue] = []
+        for consultation in left {
+            guard let target = try? scheduler.pickCounselor(nil, at: consultation.start, moving: consultation.consultationID, in: db) else {
+                stuck.append(.string(consultation.consultationID))
+                continue
+            }
+            try ConsultationStore.reassign(consultation.consultationID, to: target.counselorID, at: context.now, in: db)
+            let now = try ConsultationOperations.fetch(consultation.consultationID, in: db)
+            try EventLog.append("consultation.rescheduled", at: context.now, data: Scheduler.eventData(now, meeting: target.meeting), in: db)
+            moved.append(["consultation_id": .string(consultation.consultationID), "from": .string(counselorID),
+                          "to": .string(target.counselorID), "start": .time(consultation.start)])
+        }
+        guard stuck.isEmpty else {
+            throw WireError(.slotTaken, "no other counselor is free for \(stuck.count) consultation(s); nothing was changed",
+                            details: ["consultations": .array(stuck)])
+        }
+        return moved
     }
 }

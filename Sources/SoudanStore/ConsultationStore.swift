@@ -133,6 +133,22 @@ public enum ConsultationStore {
         }
     }
 
+    /// Gives a consultation to another counselor at the same time: the time, the
+    /// contact and any cutoff override stay.
+    public static func reassign(_ consultationID: String, to counselorID: String, at now: Instant, in db: Database) throws {
+        try mapConflicts {
+            try db.run(sql: "UPDATE consultation SET counselor_id = ?, updated_at = ? WHERE consultation_id = ?",
+                       arguments: [counselorID, now.seconds, consultationID])
+        }
+    }
+
+    /// A counselor's scheduled consultations, in order of start.
+    public static func scheduled(forCounselor counselorID: String, in db: Database) throws -> [ConsultationRecord] {
+        try db.fetchEach(sql: """
+            SELECT \(ConsultationRecord.columns) FROM consultation WHERE counselor_id = ? AND status = 'scheduled' ORDER BY start, n
+            """, arguments: [counselorID], ConsultationRecord.init)
+    }
+
     static func mapConflicts(_ body: () throws -> Void) throws {
         do {
             try body()

@@ -136,5 +136,49 @@ import Testing
         let events = try b.events().filter { ["seeker.registered", "seeker.updated"].contains($0["type"]?.stringValue ?? "") }
         #expect(events.map { $0["data"]?["status"] } == ["active", "active"])
     }
+
+    /// An absence over booked consultations is refused, or with `reassign` moves
+    /// each to another counselor free then; if any cannot move, nothing changes.
+    @Test func anAbsenceOverBookedConsultationsIsRefusedOrReassignedWhole() throws {
+        let b = try Booking()
+        let slot = "2026-12-01T14:00:00+09:00"  // all three demo counselors work then
+        let mine = try b.booked(1, slot, counselor: "c01")
+        _ = try b.booked(2, slot, counselor: "c02")
+        let third = try b.booked(3, slot, counselor: "c03")
+        let absence: JSONObject = ["counselor_id": "c01", "from": "2026-12-01", "to": "2026-12-01"]
+        let refused = try b.admin.call("counselor.add_absence", absence)
+        #expect(refused.code == "invalid_state")
+        #expect(refused.errorDetails["consultations"] == [.string(mine)])
+        // Every other counselor is booked then: nothing can move, nothing changes.
+        var reassigning = absence
+        reassigning["reassign"] = true
+        let stuck = try b.admin.call("counselor.add_absence", reassigning)
+        #expect(stuck.code == "slot_taken")
+        #expect(stuck.errorDetails["consultations"] == [.string(mine)])
+        #expect(try b.consultation(mine)["counselor_id"] == "c01")
+        #expect(try b.admin.call("slots.available", ["from": "2026-12-01", "to": "2026-12-01"]).ok)
+        // A counselor comes free: the absence goes in and the consultation moves to them.
+        #expect(try b.admin.call("booking.cancel", ["consultation_id": .string(third), "channel": "phone"]).ok)
+        let moved = try b.admin.call("counselor.add_absence", reassigning)
+        #expect(moved.result["reassigned"] == [["consultation_id": .string(mine), "from": "c01", "to": "c03", "start": .string(slot)]])
+        let consultation = try b.consultation(mine)
+        #expect(consultation["counselor_id"] == "c03")
+        #expect(consultation["meeting"] != .null)
+        let event = try b.events().last { $0["type"] == "consultation.rescheduled" }
+        #expect(event?["data"]?["counselor_id"] == "c03")
+        #expect(event?["data"]?["meeting"] != nil)
+    }
+
+    @Test func newHoursOverBookedConsultationsAreRefusedOrReassigned() throws {
+        let b = try Booking()
+        let c = try b.booked(1, "2026-12-01T16:00:00+09:00", counselor: "c02")
+        let mornings: JSONObject = ["counselor_id": "c02", "weekly": ["tue": [["10:00", "12:00"]]]]
+        #expect(try b.admin.call("counselor.set_hours", mornings).code == "invalid_state")
+        var reassigning = mornings
+        reassigning["reassign"] = true
+        let moved = try b.admin.call("counselor.set_hours", reassigning)
+        #expect(moved.ok, "\(moved.raw)")
+        #expect(try b.consultation(c)["counselor_id"] != "c02")
+    }
 }
 
