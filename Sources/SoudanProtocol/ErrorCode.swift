@@ -74,4 +74,6 @@ public struct WireError: Error, Sendable, Equatable {
 public enum SocketRole: String, Sendable, CaseIterable {
     case service
     case admin
+    /// The daemon itself, in access records of what it does on its own (retention).
+    case system
 }

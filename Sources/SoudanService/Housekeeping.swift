@@ -1,6 +1,6 @@
 public import GRDB
 public import SoudanDomain
-import SoudanStore
+public import SoudanStore
 import SoudanSync
 
 /// Work the writer does on its own at the start of every batch: the time rules
@@ -15,12 +15,16 @@ import SoudanSync
 public final class Housekeeping: Sendable {
     private let clock: OfficeClock
     private let office: OfficeSettings
+    private let key: AuditKey
+    private let maintenance: Maintenance
     private let lastExpiry = LockedValue<Int64?>(nil)
     private let lastTimeRules = LockedValue<Int64?>(nil)
 
-    public init(clock: OfficeClock, office: OfficeSettings) {
+    public init(clock: OfficeClock, office: OfficeSettings, key: AuditKey, maintenance: Maintenance) {
         self.clock = clock
         self.office = office
+        self.key = key
+        self.maintenance = maintenance
     }
 
     public func run(_ db: Database) throws {
@@ -33,7 +37,10 @@ public final class Housekeeping: Sendable {
             last = now.seconds
             return true
         }
-        if rulesDue { try TimeRules.apply(db, now: now, office: office) }
+        if rulesDue {
+            try TimeRules.apply(db, now: now, office: office)
+            try Retention.runIfDue(db, now: now, office: office, key: key, maintenance: maintenance)
+        }
         let due = lastExpiry.withLock { last -> Bool in
             if let last, now.seconds - last < 60 { return false }
             last = now.seconds

@@ -130,6 +130,7 @@ enum RecordOperations {
         // forgetting it made a retried booking act twice); its reply loses its
         // personal data instead. Older keys before the date go.
         try Idempotency.purge(before: cutoff, keepingSince: now.adding(seconds: -24 * 3600), in: db)
+        try EventLog.scrub(before: cutoff, in: db)
         return [
             "requests": JSONValue(requests), "consultations": JSONValue(consultationIDs.count),
             "access_records": JSONValue(accessRecords),

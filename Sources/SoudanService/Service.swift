@@ -31,7 +31,7 @@ public struct Service: Sendable {
         /// The last event `seq` as the batch about to commit leaves it.
         let batchSeq = LockedValue<Int64>(lastSeq)
         let maintenance = Maintenance()
-        let housekeeping = Housekeeping(clock: clock, office: settings.office)
+        let housekeeping = Housekeeping(clock: clock, office: settings.office, key: auditKey, maintenance: maintenance)
         let pendingAccess = PendingAccessRecords(key: auditKey)
         var hooks = SingleWriter.Hooks()
         hooks.afterBatch = { report in

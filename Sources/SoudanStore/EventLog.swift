@@ -28,6 +28,29 @@ public enum EventLog {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT acked_seq FROM event_consumer WHERE consumer = ?"), arguments: [consumer]) ?? 0
     }
 
+    /// Erases personal data (free-text reasons and notes, names, phones, device
+    /// ids; see `Idempotency.scrubbed`) from the data of events before `cutoff`.
+    /// Events are appended in time order, so a mark in `meta` remembers how far
+    /// it got and each event is rewritten at most once.
+    public static func scrub(before cutoff: Instant, in db: Database) throws {
+        let mark = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'events_scrubbed_seq'") ?? 0
+        var last = mark
+        for row in try Row.fetchAll(db, sql: "SELECT seq, data FROM event WHERE seq > ? AND at < ? ORDER BY seq",
+                                    arguments: [mark, cutoff.seconds]) {
+            let seq: Int64 = row[0]
+            let text: String = row[1]
+            last = seq
+            guard let data = try? JSONParser.parse(Array(text.utf8)) else { continue }
+            let scrubbed = Idempotency.scrubbed(data)
+            if scrubbed != data {
+                try db.run(sql: "UPDATE event SET data = ? WHERE seq = ?", arguments: [JSONWriter.string(scrubbed), seq])
+            }
+        }
+        if last != mark {
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('events_scrubbed_seq', ?)", arguments: [String(last)])
+        }
+    }
+
     /// Whether the consumer has a stored position.
     public static func isKnown(_ consumer: String, in db: Database) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM event_consumer WHERE consumer = ?"), arguments: [consumer]) ?? false

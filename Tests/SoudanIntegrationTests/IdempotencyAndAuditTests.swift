@@ -52,13 +52,18 @@ import Testing
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let queue = try DatabaseQueue(path: daemon.databasePath, configuration: configuration)
-        let codes = try queue.read { try String.fetchAll($0, sql: "SELECT code FROM access_log ORDER BY id") }
-        #expect(Array(codes.prefix(3)) == ["ok", "forbidden", "unknown_op"])
+        // The daemon's own first record is its retention run (socket system).
+        let rows = try queue.read { try Row.fetchAll($0, sql: "SELECT id, socket, code FROM access_log ORDER BY id") }
+        #expect(rows.first?["socket"] == "system")
+        let requests = rows.filter { $0["socket"] == "service" }
+        #expect(requests.prefix(3).map { $0["code"] as String } == ["ok", "forbidden", "unknown_op"])
+        let forbidden: Int64 = requests[1]["id"]
+        let position = rows.firstIndex { $0["id"] == forbidden }! + 1
 
-        try queue.write { try $0.execute(sql: "UPDATE access_log SET code = 'ok' WHERE id = 2") }
+        try queue.write { try $0.execute(sql: "UPDATE access_log SET code = 'ok' WHERE id = ?", arguments: [forbidden]) }
         let broken = try daemon.call("audit.verify")
         #expect(broken.result["ok"] == .bool(false))
-        #expect(broken.result["first_broken"] == .int(2))
+        #expect(broken.result["first_broken"] == .int(Int64(position)))
         #expect(broken.result["rows"]?.intValue ?? 0 >= 4)
     }
 

@@ -63,7 +63,7 @@ import Testing
     @Test(arguments: [
         ("[limits]\nmax_in_flight = \"many\"", "limits.max_in_flight"),
         ("[office]\nhours = { mon = [[\"10:00\",\"17:00\"]] }\n[[counselors]]\ncounselor_id = \"c1\"\nname = \"n\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }\nweekly = { tue = [[\"10:00\",\"11:00\"]] }", "counselors[0].weekly.tue"),
-        ("[retention]\ndays = 0", "retention.days"),
+        ("[retention]\ndays = -1", "retention.days"),
         ("unknown_top = 1", "unknown_top"),
         ("this is = not toml =", "not TOML"),
     ])

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SoudanClient
 import SoudanProtocol
 import Testing
@@ -179,6 +180,46 @@ import Testing
         let moved = try b.admin.call("counselor.set_hours", reassigning)
         #expect(moved.ok, "\(moved.raw)")
         #expect(try b.consultation(c)["counselor_id"] != "c02")
+    }
+
+    /// `[retention] days` runs by itself at 03:00 office time, and at start-up
+    /// when that run was missed; it is recorded in the access log (socket
+    /// `system`) and erases only what is older than the retention.
+    @Test func retentionRunsByItselfAtThreeAndCatchesUpAfterARestart() throws {
+        let config = "[retention]\ndays = 1"
+        let b = try Booking(config: config)
+        try b.ready(1)
+        let marker = "RETAINME"
+        let request = try b.request(1, ["2026-12-02T10:00:00+09:00"], extra: [
+            "name": .string("\(marker)-name"), "note": .string("\(marker)-note"), "device": ["id": .string("\(marker)-device")],
+        ]).result["request"]?["request_id"]?.stringValue ?? "?"
+        #expect(try b.service.call("booking.withdraw", ["request_id": .string(request)]).ok)
+        func stored() throws -> Row? {
+            try DatabaseQueue(path: b.daemon.databasePath).read { db in
+                try Row.fetchOne(db, sql: "SELECT name, note FROM booking_request WHERE request_id = ?", arguments: [request])
+            }
+        }
+        // Tuesday 03:00: the run keeps one day, so Monday's request stays.
+        try b.setClock("2026-12-01T03:00:00+09:00")
+        #expect(try stored()?["name"] as String? == "\(marker)-name")
+        // The daemon is down over Wednesday 03:00; it catches up when it starts.
+        try b.daemon.restart(config: config, clock: "manual:2026-12-02T05:00:00+09:00")
+        let admin = try b.daemon.connect(.admin)
+        #expect(try admin.call("clock.advance", ["minutes": 0]).ok)  // a batch: housekeeping has run
+        let erased = try stored()
+        #expect(erased?["name"] as String? == nil)
+        #expect(erased?["note"] as String? == nil)
+        let runs = try Self.disclose(admin).filter { $0["socket"] == "system" }
+        #expect(runs.count == 3, "one run a day: Monday's at start, Tuesday's, Wednesday's")
+        #expect(runs.allSatisfy { $0["op"] == "privacy.purge" && $0["requested_by"] == "retention" })
+        let requestRecord = try Self.disclose(admin).first { $0["op"] == "booking.request" }
+        #expect(requestRecord?["device"]?["id"] == .null)
+        #expect(try admin.call("audit.verify").result["ok"] == .bool(true))
+    }
+
+    static func disclose(_ admin: SoudanConnection) throws -> [JSONValue] {
+        try admin.call("audit.disclose", ["from": "2026-11-01", "to": "2026-12-31", "legal_basis": "test", "requested_by": "test"])
+            .result["records"]?.arrayValue ?? []
     }
 }
 

@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import SoudanDomain
+import SoudanProtocol
+import SoudanStore
+
+/// `[retention] days` (Art. 6: keep personal data no longer than needed), run by
+/// the daemon itself.
+///
+/// Once a day at 03:00 office time, and at the first batch after start-up when
+/// that run was missed, it does what `privacy.purge {"before": today − days}`
+/// does, and is recorded in the access log like a request (socket `system`).
+/// Like every time rule it is held while a wall-clock jump is. The date of the
+/// last run is kept in `meta`, so a restart neither repeats nor skips a day.
+enum Retention {
+    static let hour = 3
+
+    /// The date whose run is due at `now`: today from 03:00, else yesterday.
+    static func dueDate(at now: Instant) -> CivilDate {
+        let (today, minute, _) = OfficeCalendar.local(now)
+        return minute >= hour * 60 ? today : today.adding(days: -1)
+    }
+
+    static func runIfDue(_ db: Database, now: Instant, office: OfficeSettings, key: AuditKey, maintenance: Maintenance) throws {
+        guard office.retentionDays > 0 else { return }
+        let due = dueDate(at: now)
+        if let last = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'retention_last_run'"), last >= due.description {
+            return
+        }
+        let before = due.adding(days: -office.retentionDays)
+        let purged = try RecordOperations.purge(before: OfficeCalendar.startOfDay(before), now: now, in: db)
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('retention_last_run', ?)", arguments: [due.description])
+        let record = AccessRecord(
+            at: now, socket: .system, uid: getuid(), pid: getpid(), op: "privacy.purge", code: "ok", latencyMicros: 0,
+            legalBasis: "[retention] days = \(office.retentionDays): before \(before)", requestedBy: "retention")
+        try AccessLog.append(record, key: key, in: db)
+        if purged.members.contains(where: { $0.value != .int(0) }) { maintenance.requestCheckpoint() }
+    }
+}
