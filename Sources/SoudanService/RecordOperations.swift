@@ -18,13 +18,27 @@ enum RecordOperations {
                 return ["records": .array(try disclose(from: from, to: to, seekerNo: context.args.string("seeker_no"), in: db))]
             }),
             Operation("privacy.purge", sockets: Sockets.admin, recording: .seesEveryAnsweredRequest, .write { db, context in
-                let date = context.args.date("before")!
+                let dryRun = context.args.bool("dry_run") == true
+                guard let date = context.args.date("before") ?? (dryRun ? Retention.nextCutoff(at: context.now, office: env.office) : nil) else {
+                    throw WireError.invalidArgs(field: "before", "before is required (only a dry run may leave it out)")
+                }
                 guard date <= OfficeCalendar.local(context.now).date else {
                     throw WireError.invalidArgs(field: "before", "before is later than today; a purge cannot reach into the future")
                 }
-                let purged = try purge(before: OfficeCalendar.startOfDay(date), now: context.now, in: db)
-                env.maintenance.requestCheckpoint()
-                return ["purged": .object(purged)]
+                guard dryRun else {
+                    let purged = try purge(before: OfficeCalendar.startOfDay(date), now: context.now, in: db)
+                    env.maintenance.requestCheckpoint()
+                    return ["purged": .object(purged)]
+                }
+                // What it would erase: the purge itself, in a savepoint rolled back.
+                var purged = JSONObject()
+                do {
+                    try db.inCachedSavepoint {
+                        purged = try purge(before: OfficeCalendar.startOfDay(date), now: context.now, in: db)
+                        throw DryRunRolledBack()
+                    }
+                } catch is DryRunRolledBack {}
+                return ["purged": .object(purged), "before": .string(date.description), "dry_run": true]
             }),
         ]
     }
@@ -96,6 +110,8 @@ enum RecordOperations {
             ]
         }
     }
+
+    private struct DryRunRolledBack: Error {}
 
     /// Art. 6: keep personal data no longer than needed.
     static func purge(before cutoff: Instant, now: Instant, in db: Database) throws -> JSONObject {

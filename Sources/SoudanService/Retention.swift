@@ -21,6 +21,15 @@ enum Retention {
         return minute >= hour * 60 ? today : today.adding(days: -1)
     }
 
+    /// The date before which the next retention run erases (for a dry run):
+    /// the run of today's 03:00 if it is still to come, else tomorrow's.
+    static func nextCutoff(at now: Instant, office: OfficeSettings) -> CivilDate? {
+        guard office.retentionDays > 0 else { return nil }
+        let (today, minute, _) = OfficeCalendar.local(now)
+        let next = minute >= hour * 60 ? today.adding(days: 1) : today
+        return next.adding(days: -office.retentionDays)
+    }
+
     static func runIfDue(_ db: Database, now: Instant, office: OfficeSettings, key: AuditKey, maintenance: Maintenance) throws {
         guard office.retentionDays > 0 else { return }
         let due = dueDate(at: now)

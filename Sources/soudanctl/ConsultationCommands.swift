@@ -54,3 +54,20 @@ struct Complete: ParsableCommand {
         options.show(result) { Records.consultation($0["consultation"]) }
     }
 }
+
+struct Stop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stop a consultation in progress (Art. 10(1) 中止): threats, abuse, or use for other purposes than finding work.",
+        discussion: "The seeker stays active; to refuse future consultations too, `soudanctl seeker suspend`.")
+    @OptionGroup var options: ConnectionOptions
+    @Argument(help: "The consultation.") var consultationID: String
+    @Option(help: "threat, abuse, non_job_purpose or other.") var reason: String
+    @Option(help: "What happened, for the record.") var note: String?
+
+    func run() throws {
+        var args: JSONObject = ["consultation_id": .string(consultationID), "reason": .string(reason)]
+        if let note { args["note"] = .string(note) }
+        let result = try options.call("consultation.stop", args)
+        options.show(result) { Records.consultation($0["consultation"]) }
+    }
+}

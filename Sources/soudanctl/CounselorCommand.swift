@@ -55,6 +55,7 @@ struct CounselorCommand: ParsableCommand {
         @OptionGroup var options: ConnectionOptions
         @Argument(help: "The counselor.") var counselorID: String
         @Option(name: .customLong("day"), help: "DAY=HH:MM-HH:MM[,HH:MM-HH:MM…], day mon…sun; repeat per day.") var days: [String]
+        @Flag(help: "Move consultations the new hours leave uncovered to other counselors (else the change is refused).") var reassign = false
 
         func run() throws {
             var weekly = JSONObject()
@@ -67,8 +68,13 @@ struct CounselorCommand: ParsableCommand {
                     return .array(bounds)
                 })
             }
-            let result = try options.call("counselor.set_hours", ["counselor_id": .string(counselorID), "weekly": .object(weekly)])
-            options.show(result) { print("hours of \(Output.cell($0["counselor"]?["counselor_id"])): \(JSONWriter.string($0["counselor"]?["weekly"] ?? .null))") }
+            let result = try options.call("counselor.set_hours", [
+                "counselor_id": .string(counselorID), "weekly": .object(weekly), "reassign": .bool(reassign),
+            ])
+            options.show(result) { result in
+                print("hours of \(Output.cell(result["counselor"]?["counselor_id"])): \(JSONWriter.string(result["counselor"]?["weekly"] ?? .null))")
+                Absence.printMoved(result)
+            }
         }
     }
 
@@ -78,10 +84,26 @@ struct CounselorCommand: ParsableCommand {
         @Argument(help: "The counselor.") var counselorID: String
         @Option(help: "First day, YYYY-MM-DD.") var from: String
         @Option(help: "Last day, YYYY-MM-DD.") var to: String
+        @Flag(help: "Move consultations booked with the counselor then to other counselors (else the absence is refused).") var reassign = false
 
         func run() throws {
-            let result = try options.call("counselor.add_absence", ["counselor_id": .string(counselorID), "from": .string(from), "to": .string(to)])
-            options.show(result) { print("\(Output.cell($0["counselor_id"])) away \(Output.cell($0["absence"]?["from"])) to \(Output.cell($0["absence"]?["to"]))") }
+            let result = try options.call("counselor.add_absence", [
+                "counselor_id": .string(counselorID), "from": .string(from), "to": .string(to), "reassign": .bool(reassign),
+            ])
+            options.show(result) { result in
+                print("\(Output.cell(result["counselor_id"])) away \(Output.cell(result["absence"]?["from"])) to \(Output.cell(result["absence"]?["to"]))")
+                Self.printMoved(result)
+            }
+        }
+
+        /// The consultations a change moved to other counselors, one a line.
+        static func printMoved(_ result: JSONObject) {
+            let moved = result["reassigned"]?.arrayValue ?? []
+            guard !moved.isEmpty else { return }
+            print("moved to other counselors:")
+            Output.table(["consultation", "start", "from", "to"], moved.map { m in
+                [Output.cell(m["consultation_id"]), Output.cell(m["start"]), Output.cell(m["from"]), Output.cell(m["to"])]
+            })
         }
     }
 }

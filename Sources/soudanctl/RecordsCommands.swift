@@ -33,13 +33,23 @@ struct Purge: ParsableCommand {
         commandName: "purge",
         abstract: "Erase personal data of what ended before a date (Art. 6); counts in reports stay.")
     @OptionGroup var options: ConnectionOptions
-    @Option(help: "Erase what was created or started before this date, YYYY-MM-DD.") var before: String
+    @Option(help: "Erase what was created or started before this date, YYYY-MM-DD (with --dry-run: default, what the next retention run erases).")
+    var before: String?
+    @Flag(name: .customLong("dry-run"), help: "Count what would be erased; erase nothing.") var dryRun = false
+
+    func validate() throws {
+        guard before != nil || dryRun else { throw ValidationError("--before is required, except with --dry-run") }
+    }
 
     func run() throws {
-        let result = try options.call("privacy.purge", ["before": .string(before)])
+        var args: JSONObject = [:]
+        if let before { args["before"] = .string(before) }
+        if dryRun { args["dry_run"] = true }
+        let result = try options.call("privacy.purge", args)
         options.show(result) { result in
             let p = result["purged"]
-            print("erased: \(Output.cell(p?["requests"])) requests, \(Output.cell(p?["consultations"])) consultations, \(Output.cell(p?["access_records"])) device ids in access records")
+            let counts = "\(Output.cell(p?["requests"])) requests, \(Output.cell(p?["consultations"])) consultations, \(Output.cell(p?["access_records"])) device ids in access records"
+            print(dryRun ? "would erase, before \(Output.cell(result["before"])): \(counts)" : "erased: \(counts)")
         }
     }
 }

@@ -47,7 +47,8 @@ struct SeekerCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A seeker's profile, open requests and coming consultations.")
+        static let configuration = CommandConfiguration(
+            abstract: "A seeker's profile, history (restrictions, suspensions, reinstatements and why), open requests and coming consultations.")
         @OptionGroup var options: ConnectionOptions
         @Argument(help: "The job-seeker number.") var seekerNo: String
 
@@ -55,6 +56,14 @@ struct SeekerCommand: ParsableCommand {
             let result = try options.call("seeker.get", ["seeker_no": .string(seekerNo)])
             options.show(result) { result in
                 Records.seeker(result["seeker"])
+                let history = result["seeker"]?["history"]?.arrayValue ?? []
+                if !history.isEmpty {
+                    print()
+                    Output.table(["at", "action", "reason", "note", "by"], history.map { entry in
+                        [Output.cell(entry["at"]), Output.cell(entry["action"]), Output.cell(entry["reason"]), Output.cell(entry["note"]),
+                         entry["by"] == .null ? "system" : "uid \(Output.cell(entry["by"]?["uid"]))"]
+                    })
+                }
                 for request in result["requests"]?.arrayValue ?? [] { print(); Records.request(request) }
                 for consultation in result["consultations"]?.arrayValue ?? [] { print(); Records.consultation(consultation) }
             }

@@ -15,7 +15,7 @@ struct Soudanctl: ParsableCommand {
             """,
         subcommands: [
             Today.self, Slots.self, RequestCommand.self, Withdraw.self, Reject.self, ScheduleCommand.self, Cancel.self,
-            Contact.self, Start.self, Complete.self, ConsultationCommand.self, SeekerCommand.self, CounselorCommand.self,
+            Contact.self, Start.self, Complete.self, Stop.self, ConsultationCommand.self, SeekerCommand.self, CounselorCommand.self,
             TermsCommand.self, EventsCommand.self, Watch.self, ReportCommand.self, Audit.self, Disclose.self, Purge.self,
             Backup.self, Health.self, Metrics.self, ClockCommand.self, Stats.self, Describe.self, Ping.self,
         ])

@@ -96,6 +96,40 @@ import Testing
         #expect(usage.stdout.contains("UTILISATION"))
     }
 
+    /// The office's year from the counter: stopping a consultation, a seeker's
+    /// history, an absence that moves bookings, what retention would erase.
+    @Test func stopHistoryReassignAndADryRunPurge() throws {
+        let b = try Booking(config: "[retention]\ndays = 1")
+        let socket = b.daemon.adminPath
+        let running = try b.booked(1, "2026-12-01T14:00:00+09:00", counselor: "c01")
+        try b.setClock("2026-12-01T14:00:00+09:00")
+        #expect(try b.admin.call("consultation.start", ["consultation_id": .string(running)]).ok)
+        let stop = try soudanctl(["stop", running, "--reason", "abuse", "--note", "暴言"], socket: socket)
+        #expect(stop.status == 0, "\(stop.stderr)")
+        #expect(stop.stdout.contains("stopped"))
+        #expect(try soudanctl(["seeker", "suspend", Booking.seekerNo(1), "--reason", "threat", "--note", "脅迫"], socket: socket).status == 0)
+        let show = try soudanctl(["seeker", "show", Booking.seekerNo(1)], socket: socket)
+        #expect(show.stdout.contains("suspended") && show.stdout.contains("脅迫") && show.stdout.contains("uid"))
+        let booked = try b.booked(2, "2026-12-02T14:00:00+09:00", counselor: "c01")
+        let refused = try soudanctl(["counselor", "absence", "c01", "--from", "2026-12-02", "--to", "2026-12-02"], socket: socket)
+        #expect(refused.status == 1 && refused.stderr.contains("invalid_state"))
+        let moved = try soudanctl(["counselor", "absence", "c01", "--from", "2026-12-02", "--to", "2026-12-02", "--reassign"], socket: socket)
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.stdout.contains(booked) && moved.stdout.contains("c02"))
+        try b.ready(3)
+        let request = try b.requestID(3, ["2026-12-03T10:00:00+09:00"])
+        #expect(try b.service.call("booking.withdraw", ["request_id": .string(request)]).ok)
+        try b.setClock("2026-12-03T02:00:00+09:00")
+        let dryRun = try soudanctl(["purge", "--dry-run"], socket: socket)
+        #expect(dryRun.status == 0, "\(dryRun.stderr)")
+        // Seeker 3's withdrawn request, and seeker 1's stopped consultation with its request.
+        #expect(dryRun.stdout.contains("would erase, before 2026-12-02: 2 requests, 1 consultations"), "\(dryRun.stdout)")
+        #expect(try b.admin.call("audit.disclose", [
+            "from": "2026-12-01", "to": "2026-12-03", "legal_basis": "t", "requested_by": "t", "seeker_no": .string(Booking.seekerNo(3)),
+        ]).ok)
+        #expect(try soudanctl(["purge", "--dry-run"], socket: socket).stdout == dryRun.stdout, "a dry run erases nothing")
+    }
+
     @Test func usagePerDayAndPerSlotWithAnSVGChart() throws {
         let b = try Booking()
         _ = try b.booked(1, "2026-12-01T10:00:00+09:00")
