@@ -221,5 +221,25 @@ import Testing
         try admin.call("audit.disclose", ["from": "2026-11-01", "to": "2026-12-31", "legal_basis": "test", "requested_by": "test"])
             .result["records"]?.arrayValue ?? []
     }
-}
 
+    /// Events carry ids, statuses, times and meeting details, never a name, a
+    /// phone, a note or a device id (so the notifier and every consumer see no
+    /// personal data); a purge (which also scrubs free text from old events, as a
+    /// second line) leaves their ids and statuses.
+    @Test func eventsCarryNoPersonalDataAndAPurgeKeepsTheirIds() throws {
+        let b = try Booking()
+        try b.ready(1)
+        let marker = "EVENTMARK"
+        let request = try b.request(1, ["2026-12-01T10:00:00+09:00"], extra: [
+            "name": .string("\(marker)-name"), "note": .string("\(marker)-note"), "device": ["id": .string("\(marker)-device")],
+        ]).result["request"]?["request_id"]?.stringValue ?? "?"
+        #expect(try b.admin.call("booking.reject", ["request_id": .string(request), "reason": .string("\(marker) 本人の事情")]).ok)
+        let text = try JSONWriter.string(.array(b.events()))
+        #expect(!text.contains(marker))
+        try b.setClock("2026-12-02T09:00:00+09:00")
+        #expect(try b.admin.call("privacy.purge", ["before": "2026-12-01"]).ok)
+        let rejection = try b.events().last { $0["type"] == "request.rejected" }?["data"]
+        #expect(rejection?["request_id"] == .string(request))
+        #expect(rejection?["status"] == "rejected")
+    }
+}
