@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+import procstat
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "release", "soudand")
 
@@ -82,11 +84,7 @@ class Daemon:
         raise SystemExit("soudand did not become ready")
 
     def rss_mib(self):
-        with open("/proc/%d/status" % self.process.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return 0
+        return procstat.rss_mib(self.process.pid)
 
     def settled_rss_mib(self, timeout=30):
         peak, last_rise, end = self.rss_mib(), time.time(), time.time() + timeout
@@ -99,9 +97,7 @@ class Daemon:
         return peak
 
     def cpu_seconds(self):
-        with open("/proc/%d/stat" % self.process.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return procstat.cpu_seconds(self.process.pid)
 
     def db_bytes(self):
         return sum(os.path.getsize(os.path.join(self.data, name)) for name in os.listdir(self.data)

@@ -30,6 +30,8 @@ import time
 from collections import defaultdict
 from datetime import date, timedelta
 
+import procstat
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 START = date(2027, 1, 4)  # a Monday after the year-end closure
 
@@ -74,11 +76,7 @@ class Daemon:
         self.process.wait(timeout=120)
 
     def rss_mib(self):
-        with open("/proc/%d/status" % self.process.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return 0
+        return procstat.rss_mib(self.process.pid)
 
 
 def recv(s, n):
