@@ -13,24 +13,24 @@ public final class Server {
     let responder: any FrameResponder
     let inbox: LoopInbox
     let loop: UnsafeMutablePointer<uv_loop_t>
-    private let configuration: ServerConfiguration
-    private let logger: Logger
+    let configuration: ServerConfiguration
+    let logger: Logger
     private let counters: ServerCounters
     private let async: UnsafeMutablePointer<uv_async_t>
     private let sweepTimer: UnsafeMutablePointer<uv_timer_t>
     private let beforePoll: UnsafeMutablePointer<uv_prepare_t>
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
     private var listeners: [Listener] = []
-    private var connections: [UInt64: Connection] = [:]
+    var connections: [UInt64: Connection] = [:]
     /// Open connections per socket, and per socket and uid: each socket's caps
     /// count apart, so a service can never use up staff's.
     private var connectionsPerRole: [SocketRole: Int] = [:]
     private var connectionsPerUID: [SocketRole: [UInt32: Int]] = [:]
     private var nextConnectionID: UInt64 = 1
     /// Memory held by every connection's decoder, against `maxInputBuffer`.
-    private var inputBytes = 0
+    var inputBytes = 0
     /// Connections paused because the input budget is spent.
-    private var pausedForInput: Set<UInt64> = []
+    var pausedForInput: Set<UInt64> = []
     private var maxConnections: Int
     private var shuttingDown = false
     private var loopClosed = false
@@ -155,34 +155,6 @@ public final class Server {
             size = spentBudgetReadSize
         }
         buffer?.pointee = uv_buf_init(readBuffer.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(size))
-    }
-
-    var inputBudgetSpent: Bool { inputBytes > configuration.maxInputBuffer }
-
-    /// A connection's decoder grew or shrank by `delta` bytes.
-    ///
-    /// Why: every connection may hold up to `max_frame` of a frame not yet whole,
-    /// so 250 connections each sending half of a 1 MiB frame held 290 MB. Past
-    /// `maxInputBuffer` in all, each connection holding part of a frame stops
-    /// being read (whole frames already read are still served, and connections
-    /// between frames are not touched); below three quarters of it, they are
-    /// read again. A paused connection still meets the idle timeout, so the
-    /// attacker's connections close and give the room back.
-    func inputChanged(_ connection: Connection, by delta: Int) {
-        inputBytes += delta
-        if inputBudgetSpent {
-            if connection.isInsideFrame, pausedForInput.insert(connection.id).inserted {
-                if pausedForInput.count == 1 {
-                    logger.warning("input budget spent: connections holding part of a frame are paused",
-                                   metadata: ["max_input_buffer": "\(configuration.maxInputBuffer)"])
-                }
-                connection.pauseForInput()
-            }
-        } else if inputBytes <= configuration.maxInputBuffer / 4 * 3, !pausedForInput.isEmpty {
-            let paused = pausedForInput
-            pausedForInput = []
-            for id in paused { connections[id]?.resumeInput() }
-        }
     }
 
     private func accept(from listenerStream: UnsafeMutablePointer<uv_stream_t>, role: SocketRole, status: Int32) {
