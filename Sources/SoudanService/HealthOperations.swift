@@ -32,6 +32,8 @@ enum HealthOperations {
                 }
                 return [
                     "ok": .bool(clockOK && consumersOK),
+                    // A wall-clock jump being held (the time rules wait for clock.accept).
+                    "clock_jump": .bool(jump != nil),
                     "checks": [
                         "store": ["ok": true],
                         "clock": [
