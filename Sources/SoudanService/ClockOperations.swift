@@ -11,13 +11,13 @@ enum ClockOperations {
             Operation("clock.set", sockets: Sockets.admin, .write { db, context in
                 let target = WireTime.parseInstant(context.args["now"]?.stringValue ?? "")!
                 let now = try move(env.clock) { clock throws(OfficeClock.MoveError) in try clock.set(to: target) }
-                try TimeRules.apply(db, now: now, office: env.office)
+                try TimeRules.apply(db, now: now, office: env.office, key: env.auditKey, maintenance: env.maintenance)
                 return ["now": .string(WireTime.format(now))]
             }),
             Operation("clock.advance", sockets: Sockets.admin, .write { db, context in
                 let minutes = context.args["minutes"]?.intValue ?? 0
                 let now = try move(env.clock) { clock throws(OfficeClock.MoveError) in try clock.advance(minutes: minutes) }
-                try TimeRules.apply(db, now: now, office: env.office)
+                try TimeRules.apply(db, now: now, office: env.office, key: env.auditKey, maintenance: env.maintenance)
                 return ["now": .string(WireTime.format(now))]
             }),
             // The system clock jumped and is held: staff accept its new time, and
@@ -31,7 +31,7 @@ enum ClockOperations {
                                     details: ["status": "manual"])
                 }
                 let now = env.clock.now()
-                try TimeRules.apply(db, now: now, office: env.office)
+                try TimeRules.apply(db, now: now, office: env.office, key: env.auditKey, maintenance: env.maintenance)
                 return [
                     "now": .string(WireTime.format(now)), "accepted": .bool(jump != nil),
                     "jump_s": JSONValue(jump.map(\.seconds)),

@@ -37,10 +37,7 @@ public final class Housekeeping: Sendable {
             last = now.seconds
             return true
         }
-        if rulesDue {
-            try TimeRules.apply(db, now: now, office: office)
-            try Retention.runIfDue(db, now: now, office: office, key: key, maintenance: maintenance)
-        }
+        if rulesDue { try TimeRules.apply(db, now: now, office: office, key: key, maintenance: maintenance) }
         let due = lastExpiry.withLock { last -> Bool in
             if let last, now.seconds - last < 60 { return false }
             last = now.seconds

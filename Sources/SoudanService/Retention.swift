@@ -7,8 +7,8 @@ import SoudanStore
 /// `[retention] days` (Art. 6: keep personal data no longer than needed), run by
 /// the daemon itself.
 ///
-/// Once a day at 03:00 office time, and at the first batch after start-up when
-/// that run was missed, it does what `privacy.purge {"before": today − days}`
+/// Once a day at 03:00 office time (at the first batch, or the clock move, that
+/// reaches it), and at the first batch after start-up when that run was missed, it does what `privacy.purge {"before": today − days}`
 /// does, and is recorded in the access log like a request (socket `system`).
 /// Like every time rule it is held while a wall-clock jump is. The date of the
 /// last run is kept in `meta`, so a restart neither repeats nor skips a day.
@@ -33,7 +33,9 @@ enum Retention {
     static func runIfDue(_ db: Database, now: Instant, office: OfficeSettings, key: AuditKey, maintenance: Maintenance) throws {
         guard office.retentionDays > 0 else { return }
         let due = dueDate(at: now)
-        if let last = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'retention_last_run'"), last >= due.description {
+        // Asked once a second: through the statement cache.
+        if let last = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'retention_last_run'")),
+           last >= due.description {
             return
         }
         let before = due.adding(days: -office.retentionDays)

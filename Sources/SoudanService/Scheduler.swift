@@ -112,11 +112,15 @@ extension SlotConflict {
 /// preference has passed. Each change commits with its event, in the batch that
 /// finds it due; after a restart the first batch catches up on what fell due.
 enum TimeRules {
-    static func apply(_ db: Database, now: Instant, office: OfficeSettings) throws {
+    /// Every rule that time alone makes due, retention included: the writer's
+    /// housekeeping applies them before each batch, and a move of the clock
+    /// (`clock.set`, `clock.advance`, `clock.accept`) before its reply.
+    static func apply(_ db: Database, now: Instant, office: OfficeSettings, key: AuditKey, maintenance: Maintenance) throws {
         try applyNoShows(db, now: now, office: office)
         try cancelNotHeld(db, now: now)
         try completeLeftInProgress(db, now: now)
         try expireRequests(db, now: now)
+        try Retention.runIfDue(db, now: now, office: office, key: key, maintenance: maintenance)
     }
 
     /// A consultation with a recorded contact that has not started by its end was

@@ -215,6 +215,18 @@ import Testing
         let requestRecord = try Self.disclose(admin).first { $0["op"] == "booking.request" }
         #expect(requestRecord?["device"]?["id"] == .null)
         #expect(try admin.call("audit.verify").result["ok"] == .bool(true))
+        // A clock move applies retention before its reply, like every time rule.
+        let service = try b.daemon.connect(.service)
+        let later = try service.call("booking.request", [
+            "seeker_no": .string(Booking.seekerNo(1)), "name": .string("\(marker)-later"), "phone": "090-0000-0000",
+            "preferences": ["2026-12-04T10:00:00+09:00"], "channel": "web",
+        ]).result["request"]?["request_id"]?.stringValue ?? "?"
+        #expect(try service.call("booking.withdraw", ["request_id": .string(later)]).ok)
+        #expect(try admin.call("clock.set", ["now": "2026-12-04T03:00:00+09:00"]).ok)
+        let laterName = try DatabaseQueue(path: b.daemon.databasePath).read { db in
+            try String.fetchOne(db, sql: "SELECT name FROM booking_request WHERE request_id = ?", arguments: [later])
+        }
+        #expect(laterName == nil, "erased by the run the move reached, before the reply")
     }
 
     static func disclose(_ admin: SoudanConnection) throws -> [JSONValue] {
