@@ -13,17 +13,23 @@ public import Foundation
 public struct AuditKey: Sendable {
     private let box: KeyBox
 
-    /// Holds the key, made once: building a `SymmetricKey` per access record
-    /// would copy the key into fresh secure storage on the writer's hot path.
+    /// Holds an HMAC already keyed, made once: keying one pads and hashes the
+    /// key twice and allocates four arrays, and this runs for every access
+    /// record, on the writer. Each use copies it (its hash state is copy-on-
+    /// write) and feeds the copy.
     private final class KeyBox: @unchecked Sendable {
-        // @unchecked: `SymmetricKey` is not marked Sendable, but it is an
-        // immutable value whose storage is never written after `init`; only
-        // read (HMAC) from any thread.
-        let key: SymmetricKey
-        init(_ key: SymmetricKey) { self.key = key }
+        // @unchecked: neither `SymmetricKey` nor `HMAC` is marked Sendable, but
+        // both are values never mutated after `init`: every use works on a copy
+        // (swift-crypto copies a shared hash context before writing to it).
+        let keyed: HMAC<SHA256>
+        init(_ key: SymmetricKey) { keyed = HMAC<SHA256>(key: key) }
     }
 
-    private var key: SymmetricKey { box.key }
+    private func mac(_ bytes: some DataProtocol) -> HMAC<SHA256>.MAC {
+        var mac = box.keyed
+        mac.update(data: bytes)
+        return mac.finalize()
+    }
 
     public static let minimumBytes = 32
 
@@ -77,18 +83,18 @@ public struct AuditKey: Sendable {
 
     /// A row's chained hash: HMAC-SHA256 of its encoded fields.
     func chainHash(_ bytes: [UInt8]) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
+        Data(mac(bytes))
     }
 
     /// The device id as the log keeps it beside (and after a purge, instead of) the raw id.
     func deviceDigest(_ id: String) -> String {
-        hex(HMAC<SHA256>.authenticationCode(for: Array("device-id:\(id)".utf8), using: key))
+        hex(mac(Array("device-id:\(id)".utf8)))
     }
 
     /// Names the key without revealing it, so that a database is never chained
     /// on with a different key than the one it was started with.
     public var fingerprint: String {
-        hex(HMAC<SHA256>.authenticationCode(for: Array("soudan audit key fingerprint v1".utf8), using: key))
+        hex(mac(Array("soudan audit key fingerprint v1".utf8)))
     }
 
     private func hex(_ bytes: some Sequence<UInt8>) -> String {

@@ -1,6 +1,8 @@
 import Crypto
+import Dispatch
 import Foundation
 import GRDB
+import SoudanSync
 import Testing
 import SoudanProtocol
 @testable import SoudanStore
@@ -94,6 +96,20 @@ import SoudanProtocol
             for n in Int64(20)...24 { try AccessLog.append(record(n), key: key, in: db) }
         }
         #expect(try verify(store, anchor: anchor) == .init(ok: false, rows: 10, firstBroken: 10))
+    }
+
+    /// The key is set up once and copied for each row: the result must be the
+    /// standard HMAC, whichever thread asks and however many at once.
+    @Test func theChainHashIsTheStandardHMACFromAnyThread() {
+        let secret = Data((0..<32).map { UInt8($0) })
+        let key = AuditKey(bytes: secret)
+        let inputs = (0..<64).map { n in Array("row \(n) ".utf8) + [UInt8](repeating: UInt8(n), count: n * 7) }
+        let expected = inputs.map { Data(HMAC<SHA256>.authenticationCode(for: $0, using: SymmetricKey(data: secret))) }
+        let mismatches = LockedValue(0)
+        DispatchQueue.concurrentPerform(iterations: 512) { i in
+            if key.chainHash(inputs[i % 64]) != expected[i % 64] { mismatches.withLock { $0 += 1 } }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
     }
 
     @Test func theDeviceDigestIsKeyedNotABareHash() throws {
