@@ -66,12 +66,25 @@ public final class TimerThread: Sendable {
     }
 
     /// The work will not run (if it has not yet).
+    ///
+    /// Its heap entry would stay until its deadline (a long-poll's: 30 s), so a
+    /// client answered quickly, again and again, could grow the heap: once
+    /// cancelled entries outnumber live ones, the heap is rebuilt from the live.
     public func cancel(_ token: Token) {
-        state.withLock { _ = $0.work.removeValue(forKey: token.id) }
+        state.withLock { state in
+            guard state.work.removeValue(forKey: token.id) != nil else { return }
+            guard state.heap.count > 2 * state.work.count + 64 else { return }
+            let live = state.heap.filter { state.work[$0.id] != nil }
+            state.heap = []
+            for entry in live { Self.push(entry, onto: &state.heap) }
+        }
     }
 
     /// Entries scheduled and not yet run or dropped (for tests).
     public var scheduledCount: Int { state.withLock { $0.work.count } }
+
+    /// Entries the heap holds, cancelled ones not yet dropped included (for tests).
+    public var heapCount: Int { state.withLock { $0.heap.count } }
 
     private func run() {
         while true {

@@ -143,6 +143,10 @@ import Testing
         for connection in connections {
             for _ in 0..<4 { #expect(try connection.readReply().result["events"]?.arrayValue?.count == 1) }
         }
+        // Polls that find events at once never wait, so they take no waiting place.
+        let eager = try daemon.connect(.admin)
+        for _ in 0..<8 { try eager.send(eager.makeRequest("events.fetch", args: poll)) }
+        #expect(try (0..<8).map { _ in try eager.readReply().result["events"]?.arrayValue?.count } == Array(repeating: 1, count: 8))
     }
 
     /// Replies a client does not read are bounded per connection, those held
