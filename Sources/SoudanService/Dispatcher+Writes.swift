@@ -14,6 +14,7 @@ extension Dispatcher {
     /// happened: each is answered `unavailable`, and that answer is recorded by
     /// its completion (the job's own record went with the batch).
     func runInWriter(_ request: Request, _ operation: Operation, caller: Caller, reply: @escaping ReplyHandler) {
+        let left = LeftRecord()
         let job = WriteJob(
             run: { [self] db in
                 var context = makeContext(request, caller: caller, now: clock.now())
@@ -25,11 +26,11 @@ extension Dispatcher {
                         let result = try runBody(operation, in: db, context: &context)
                         outcome = (["ok": true, "result": .object(result)], "ok")
                     }
-                    pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: outcome.code, caller: caller))
+                    leave(accessRecord(context, op: request.op, code: outcome.code, caller: caller), in: left)
                     return .object(outcome.reply)
                 } catch {
                     let code = wireError(error, op: request.op).code.rawValue
-                    pendingAccess.addFromWriter(accessRecord(context, op: request.op, code: code, caller: caller))
+                    leave(accessRecord(context, op: request.op, code: code, caller: caller), in: left)
                     throw error
                 }
             },
@@ -39,15 +40,26 @@ extension Dispatcher {
                 case .success(.object(let object)): bodyReply = object
                 case .success: bodyReply = Self.errorBody(WireError(.internal, "the writer returned no reply"))
                 case .failure(let error as WriteBatchFailed):
+                    // The job's record went with the batch; this one says what the
+                    // client was answered, with what the job had learned (its seeker),
+                    // or only the arguments if the job never ran.
                     let failure = wireError(error, op: request.op)
-                    let context = makeContext(request, caller: caller, now: clock.now())
-                    recordLater(accessRecord(context, op: request.op, code: failure.code.rawValue, caller: caller))
+                    var record = left.record
+                        ?? accessRecord(makeContext(request, caller: caller, now: clock.now()), op: request.op, code: "", caller: caller)
+                    record.code = failure.code.rawValue
+                    recordLater(record)
                     bodyReply = Self.errorBody(failure)
                 case .failure(let error): bodyReply = Self.errorBody(wireError(error, op: request.op))
                 }
                 send(id: request.id, body: bodyReply, op: request.op, caller: caller, reply: reply)
             })
         writer.submit(job)
+    }
+
+    /// The job's record goes into its batch, and is kept for its completion.
+    private func leave(_ record: AccessRecord, in left: LeftRecord) {
+        left.record = record
+        pendingAccess.addFromWriter(record)
     }
 
     /// The reply body (`{"ok", "result"|"error"}`, no id) of a write with an
@@ -89,4 +101,16 @@ extension Dispatcher {
         case .local(let body): return try body(&context)
         }
     }
+}
+
+/// The access record a write job leaves, handed from its `run` to its
+/// completion.
+///
+/// `run` puts it in the batch as well; if the batch does not commit, the
+/// completion records the `unavailable` answer with the same fields (the
+/// seeker a consultation op looked up, say).
+final class LeftRecord: @unchecked Sendable {
+    // @unchecked: written by `run` and read by `completion`, both on the
+    // writer's serial queue, the completion after the batch has ended.
+    var record: AccessRecord?
 }

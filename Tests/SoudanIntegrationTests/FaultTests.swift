@@ -53,7 +53,7 @@ import Testing
         }
         let dataDir = mountPoint + "/data"
         let b = try Booking(daemon: TestDaemon(clock: Booking.monday, dataDir: dataDir))
-        try b.ready(1)
+        let booked = try b.booked(1, "2026-12-01T10:00:00+09:00")
 
         let ballast = mountPoint + "/ballast"
         try fillDisk(with: ballast)
@@ -75,6 +75,9 @@ import Testing
         // of personal data needs its access record on disk first, so it answers
         // `unavailable` and returns nothing.
         #expect(try b.admin.call("sys.ping").ok)
+        // A write that names no seeker in its arguments: its refusal is still
+        // recorded under the seeker the job looked up.
+        #expect(try b.admin.call("booking.cancel", ["consultation_id": .string(booked), "channel": "phone"]).code == "unavailable")
         let personal = try b.seeker(1)
         #expect(personal.code == "unavailable")
         #expect(personal.result["seeker"] == nil)
@@ -88,6 +91,10 @@ import Testing
         ]).result["records"]?.arrayValue ?? []
         #expect(records.contains { $0["op"] == "seeker.register" && $0["code"] == "unavailable" })
         #expect(records.contains { $0["op"] == "seeker.get" && $0["code"] == "unavailable" })
+        #expect(records.contains {
+            $0["op"] == "booking.cancel" && $0["code"] == "unavailable" && $0["seeker_no"] == .string(Booking.seekerNo(1))
+        })
+        #expect(try b.consultation(booked)["status"] == "scheduled")
         // The refused write now succeeds, on the same connection.
         #expect(try b.register(resumed).ok)
         for n in [1] + acknowledged + [resumed] {
