@@ -91,9 +91,9 @@ final class Connection {
         }
         if written >= 0 {
             writtenInline += Int(written)
-            queueWrite(Array(bytes[Int(written)...]))
+            queueWrite(bytes[Int(written)...])
         } else if written == UV_EAGAIN.rawValue {
-            queueWrite(bytes)
+            queueWrite(bytes[...])
         } else {
             perform(machine.writeFailed())
         }
@@ -105,16 +105,16 @@ final class Connection {
     /// it takes longer than the stall timeout.
     static let writeChunk = 256 << 10
 
-    private func queueWrite(_ bytes: [UInt8]) {
-        var start = 0
-        while start < bytes.count, !closed {
-            let end = min(bytes.count, start + Self.writeChunk)
-            queueWrite(chunk: start == 0 && end == bytes.count ? bytes : Array(bytes[start..<end]))
+    private func queueWrite(_ bytes: ArraySlice<UInt8>) {
+        var start = bytes.startIndex
+        while start < bytes.endIndex, !closed {
+            let end = min(bytes.endIndex, start + Self.writeChunk)
+            queueWrite(chunk: bytes[start..<end])
             start = end
         }
     }
 
-    private func queueWrite(chunk bytes: [UInt8]) {
+    private func queueWrite(chunk bytes: ArraySlice<UInt8>) {
         let request = WriteRequest(bytes: bytes, connection: self)
         var buffer = uv_buf_init(request.storage.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(request.byteCount))
         let rc = uv_write(request.request, asStream(handle), &buffer, 1) { request, status in
@@ -176,7 +176,8 @@ final class WriteRequest {
     let connection: Connection
     let request: UnsafeMutablePointer<uv_write_t>
 
-    init(bytes: [UInt8], connection: Connection) {
+    /// Copies the bytes once, into memory libuv may keep until it calls back.
+    init(bytes: ArraySlice<UInt8>, connection: Connection) {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
         bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
         self.storage = storage

@@ -50,6 +50,23 @@ import Testing
         #expect(try admin.call("audit.verify").result["ok"] == .bool(true))
     }
 
+    /// A reply longer than one write (256 KiB) goes out in several, in order,
+    /// and arrives whole.
+    @Test func aReplyLongerThanOneWriteArrivesWhole() throws {
+        let daemon = try TestDaemon()
+        let client = try daemon.connect(.service)
+        for window in 0..<30 {
+            _ = window
+            for _ in 0..<100 { try client.send(client.makeRequest("sys.ping")) }
+            for _ in 0..<100 { _ = try client.readReply() }
+        }
+        let admin = try daemon.connect(.admin)
+        let disclosure = try admin.call("audit.disclose", Self.disclosureArgs)
+        let records = disclosure.result["records"]?.arrayValue ?? []
+        #expect(records.filter { $0["op"] == "sys.ping" }.count == 3000)
+        #expect(JSONWriter.bytes(disclosure.raw).count > 2 * 256 * 1024 - 64 * 1024, "longer than one 256 KiB write")
+    }
+
     /// Unknown op names are counted under one name and logged in 64 bytes: a
     /// client cannot grow the statistics, the metrics or the log with names.
     @Test func unknownOpNamesCostABoundedAmount() throws {
