@@ -327,6 +327,21 @@ import Testing
         #expect(try b.service.call("events.forget", ["consumer": "stray"]).code == "forbidden")
         #expect(try b.admin.call("events.forget", ["consumer": "stray"]).result["forgotten"] == .bool(true))
         #expect(try b.admin.call("events.forget", ["consumer": "stray"]).result["forgotten"] == .bool(false))
+        // Consumer names are the clients': at most 256 have a position.
+        for n in 0..<256 { try b.service.send(b.service.makeRequest("events.ack", args: ["consumer": .string("c\(n)"), "seq": 1])) }
+        let acks = try (0..<256).map { _ in try b.service.readReply().code }
+        #expect(acks.allSatisfy { $0 == "ok" }, "none had a position after the forget: all 256 fit")
+        let refused = try b.service.call("events.ack", ["consumer": "one-too-many", "seq": 1])
+        #expect(refused.code == "limit_reached")
+        #expect(refused.errorDetails["max_consumers"] == .int(256))
+        #expect(try b.service.call("events.ack", ["consumer": "c0", "seq": 1]).ok, "a known consumer still moves")
+    }
+
+    /// `clock.accept` is for the system clock: on a manual one it is `invalid_state`.
+    @Test func clockAcceptOnAManualClockIsInvalidState() throws {
+        let reply = try TestDaemon().call("clock.accept")
+        #expect(reply.code == "invalid_state")
+        #expect(reply.errorDetails["status"] == "manual")
     }
 }
 

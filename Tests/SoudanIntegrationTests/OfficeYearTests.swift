@@ -254,4 +254,34 @@ import Testing
         #expect(rejection?["request_id"] == .string(request))
         #expect(rejection?["status"] == "rejected")
     }
+
+    /// `before` must be given (a dry run may leave it out) and may not be later
+    /// than today.
+    @Test func aPurgeNeedsABeforeThatIsNotInTheFuture() throws {
+        let b = try Booking()
+        let future = try b.admin.call("privacy.purge", ["before": "2026-12-01"])
+        #expect(future.code == "invalid_args")
+        #expect(future.field == "before")
+        let missing = try b.admin.call("privacy.purge", [:])
+        #expect(missing.code == "invalid_args")
+        #expect(missing.field == "before")
+        #expect(try b.admin.call("privacy.purge", ["before": "2026-11-30"]).ok)
+    }
+
+    /// `[retention] days = 0` turns retention off: no run, nothing erased.
+    @Test func retentionZeroTurnsItOff() throws {
+        let b = try Booking(config: "[retention]\ndays = 0")
+        try b.ready(1)
+        let request = try b.requestID(1, ["2026-12-01T10:00:00+09:00"])
+        #expect(try b.service.call("booking.withdraw", ["request_id": .string(request)]).ok)
+        try b.setClock("2027-06-01T09:00:00+09:00")
+        let records = try Self.disclose(b.admin)
+        #expect(!records.contains { $0["socket"] == "system" })
+        let name = try DatabaseQueue(path: b.daemon.databasePath).read { db in
+            try String.fetchOne(db, sql: "SELECT name FROM booking_request WHERE request_id = ?", arguments: [request])
+        }
+        #expect(name == "求職者1")
+        #expect(try b.admin.call("privacy.purge", ["dry_run": true]).field == "before", "no retention: a dry run needs a before")
+    }
 }
+
