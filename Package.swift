@@ -74,7 +74,6 @@ let package = Package(
             name: "SoudanService",
             dependencies: [
                 "SoudanProtocol", "SoudanDomain", "SoudanStore", "SoudanSync",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

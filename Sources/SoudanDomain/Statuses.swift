@@ -50,14 +50,11 @@ public enum RequestChannel: String, Sendable, CaseIterable {
     case inSession = "in_session"
 }
 
+/// Who cancelled: staff taking a call or a visit (Art. 4(3)), or the daemon
+/// itself (a suspension, a consultation never held).
 public enum CancelChannel: String, Sendable, CaseIterable {
     case phone
     case window
+    case system
 }
 
-public enum SuspensionReason: String, Sendable, CaseIterable {
-    case threat
-    case abuse
-    case nonJobPurpose = "non_job_purpose"
-    case other
-}

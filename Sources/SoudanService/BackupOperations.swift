@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SoudanProtocol
 import SoudanStore
 
@@ -24,10 +23,7 @@ enum BackupOperations {
                 let partial = path + ".partial"
                 try? FileManager.default.removeItem(atPath: partial)
                 do {
-                    let destination = try DatabaseQueue(path: partial)
-                    try destination.writeWithoutTransaction { copy in try db.backup(to: copy) }
-                    try destination.close()
-                    chmod(partial, 0o600)
+                    try Store.copy(db, to: partial)
                     try FileManager.default.moveItem(atPath: partial, toPath: path)
                 } catch {
                     try? FileManager.default.removeItem(atPath: partial)
@@ -36,7 +32,7 @@ enum BackupOperations {
                 let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
                 return [
                     "path": .string(path), "bytes": .int(bytes), "last_event_seq": .int(try EventLog.lastSeq(in: db)),
-                    "access_rows": .int(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM access_log")) ?? 0),
+                    "access_rows": .int(try Store.accessRows(in: db)),
                 ]
             })
         ]

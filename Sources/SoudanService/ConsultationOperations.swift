@@ -1,4 +1,3 @@
-import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanStore
@@ -10,40 +9,35 @@ enum ConsultationOperations {
         [
             Operation("booking.cancel", sockets: Sockets.admin, .write { db, context in
                 let c = try scheduled(&context, in: db)
-                try ConsultationStore.update(c.consultationID, set: "status = 'cancelled', cancel_channel = ?, cancel_reason = ?",
-                                             [context.args.text("channel"), context.args.string("reason")], at: context.now, in: db)
-                try EventLog.append("consultation.cancelled", at: context.now, data: Self.eventData(c, status: "cancelled", extra: ["channel": .string(context.args.text("channel"))]), in: db)
+                let channel = CancelChannel(rawValue: context.args.text("channel")) ?? .phone  // the schema allows phone and window
+                try ConsultationStore.apply(.cancel(channel: channel, reason: context.args.string("reason")), to: c, at: context.now, in: db)
+                try EventLog.append("consultation.cancelled", at: context.now, data: Self.eventData(c, status: .cancelled, extra: ["channel": .string(context.args.text("channel"))]), in: db)
                 try Scheduler(env: env).fillFreedSlot(counselorID: c.counselorID, start: c.start, now: context.now, in: db)
                 return try reply(c.consultationID, in: db)
             }),
             Operation("booking.contact", sockets: Sockets.admin, .write { db, context in
                 let note = try context.args.nonBlank("note")
                 let c = try scheduled(&context, in: db)
-                try ConsultationStore.update(c.consultationID, set: "contacted = 1, contact_note = ?", [note], at: context.now, in: db)
-                try EventLog.append("consultation.contacted", at: context.now, data: Self.eventData(c, status: "scheduled"), in: db)
+                try ConsultationStore.apply(.contact(note: note), to: c, at: context.now, in: db)
+                try EventLog.append("consultation.contacted", at: context.now, data: Self.eventData(c, status: .scheduled), in: db)
                 return try reply(c.consultationID, in: db)
             }),
             Operation("consultation.start", sockets: Sockets.admin, .write { db, context in
                 let c = try scheduled(&context, in: db)
                 guard BookingRules.mayStart(consultationAt: c.start, now: context.now) else {
                     throw WireError(.invalidState, "consultation \(c.consultationID) may start from 15 minutes before \(WireTime.format(c.start))",
-                                    details: ["status": .string(c.status)])
+                                    details: ["status": .string(c.status.rawValue)])
                 }
-                try ConsultationStore.update(c.consultationID, set: "status = 'in_progress', started_at = ?", [context.now.seconds],
-                                             at: context.now, in: db)
+                try ConsultationStore.apply(.start, to: c, at: context.now, in: db)
                 try recordDeemedConsent(c.seekerNo, now: context.now, in: db)
-                try EventLog.append("consultation.started", at: context.now, data: Self.eventData(c, status: "in_progress"), in: db)
+                try EventLog.append("consultation.started", at: context.now, data: Self.eventData(c, status: .inProgress), in: db)
                 return try reply(c.consultationID, in: db)
             }),
             Operation("consultation.complete", sockets: Sockets.admin, .write { db, context in
                 let c = try fetch(context.args.text("consultation_id"), in: db)
                 context.seekerNo = c.seekerNo
-                guard c.status == ConsultationStatus.inProgress.rawValue else {
-                    throw WireError.invalidState(status: c.status, "consultation \(c.consultationID) is \(c.status)")
-                }
-                try ConsultationStore.update(c.consultationID, set: "status = 'completed', completed_at = ?, complete_note = ?",
-                                             [context.now.seconds, context.args.string("note")], at: context.now, in: db)
-                try EventLog.append("consultation.completed", at: context.now, data: Self.eventData(c, status: "completed"), in: db)
+                try ConsultationStore.apply(.complete(note: context.args.string("note")), to: c, at: context.now, in: db)
+                try EventLog.append("consultation.completed", at: context.now, data: Self.eventData(c, status: .completed), in: db)
                 return try reply(c.consultationID, in: db)
             }),
             // Art. 10(1) 中止: staff stop a consultation in progress (threats, abuse,
@@ -51,8 +45,9 @@ enum ConsultationOperations {
             Operation("consultation.stop", sockets: Sockets.admin, .write { db, context in
                 let c = try fetch(context.args.text("consultation_id"), in: db)
                 context.seekerNo = c.seekerNo
-                guard c.status == ConsultationStatus.inProgress.rawValue else {
-                    throw WireError.invalidState(status: c.status, "consultation \(c.consultationID) is \(c.status); only one in progress can be stopped")
+                guard c.status == .inProgress else {
+                    throw WireError.invalidState(status: c.status.rawValue,
+                                                 "consultation \(c.consultationID) is \(c.status.rawValue); only one in progress can be stopped")
                 }
                 try stop(c, reason: context.args.text("reason"), note: context.args.string("note"), now: context.now, in: db)
                 return try reply(c.consultationID, in: db)
@@ -76,22 +71,21 @@ enum ConsultationOperations {
 
     /// What a consultation's event carries: its ids and its new status.
     /// In progress → stopped, with why: by `consultation.stop` and by a suspension.
-    static func stop(_ c: ConsultationRecord, reason: String, note: String?, now: Instant, in db: Database) throws {
-        try ConsultationStore.update(c.consultationID, set: "status = 'stopped', stop_reason = ?, stop_note = ?", [reason, note],
-                                     at: now, in: db)
-        try EventLog.append("consultation.stopped", at: now, data: eventData(c, status: "stopped", extra: ["reason": .string(reason)]), in: db)
+    static func stop(_ c: ConsultationRecord, reason: String, note: String?, now: Instant, in db: StoreTransaction) throws {
+        try ConsultationStore.apply(.stop(reason: reason, note: note), to: c, at: now, in: db)
+        try EventLog.append("consultation.stopped", at: now, data: eventData(c, status: .stopped, extra: ["reason": .string(reason)]), in: db)
     }
 
-    static func eventData(_ c: ConsultationRecord, status: String, extra: JSONObject = [:]) -> JSONObject {
+    static func eventData(_ c: ConsultationRecord, status: ConsultationStatus, extra: JSONObject = [:]) -> JSONObject {
         var data: JSONObject = [
             "consultation_id": .string(c.consultationID), "request_id": .string(c.requestID), "seeker_no": .string(c.seekerNo),
-            "status": .string(status),
+            "status": .string(status.rawValue),
         ]
         for (key, value) in extra { data[key] = value }
         return data
     }
 
-    static func fetch(_ consultationID: String, in db: Database) throws -> ConsultationRecord {
+    static func fetch(_ consultationID: String, in db: StoreTransaction) throws -> ConsultationRecord {
         guard let record = try ConsultationStore.fetch(consultationID, in: db) else {
             throw WireError.notFound(field: "consultation_id", "no consultation \(consultationID)")
         }
@@ -99,22 +93,22 @@ enum ConsultationOperations {
     }
 
     /// The consultation named by the args, which must be `scheduled`.
-    private static func scheduled(_ context: inout RequestContext, in db: Database) throws -> ConsultationRecord {
+    private static func scheduled(_ context: inout RequestContext, in db: StoreTransaction) throws -> ConsultationRecord {
         let c = try fetch(context.args.text("consultation_id"), in: db)
         context.seekerNo = c.seekerNo
-        guard c.status == ConsultationStatus.scheduled.rawValue else {
-            throw WireError.invalidState(status: c.status, "consultation \(c.consultationID) is \(c.status)")
+        guard c.status == .scheduled else {
+            throw WireError.invalidState(status: c.status.rawValue, "consultation \(c.consultationID) is \(c.status.rawValue)")
         }
         return c
     }
 
-    private static func reply(_ consultationID: String, in db: Database) throws -> JSONObject {
+    private static func reply(_ consultationID: String, in db: StoreTransaction) throws -> JSONObject {
         var meetings = MeetingDirectory()
         return ["consultation": try meetings.json(try fetch(consultationID, in: db), in: db)]
     }
 
     /// Art. 11: using the service after a change of the terms counts as agreeing to it.
-    private static func recordDeemedConsent(_ seekerNo: String, now: Instant, in db: Database) throws {
+    private static func recordDeemedConsent(_ seekerNo: String, now: Instant, in db: StoreTransaction) throws {
         guard let seeker = try SeekerStore.fetch(seekerNo, in: db) else { return }
         let current = try TermsStore.current(at: now, in: db).version
         guard seeker.consentedVersion != current else { return }

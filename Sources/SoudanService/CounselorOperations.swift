@@ -1,4 +1,3 @@
-import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanStore
@@ -71,7 +70,7 @@ enum CounselorOperations {
     /// meeting), or, if any cannot, nothing changes (`slot_taken`). Either error
     /// rolls the change back with the job. Returns what moved.
     static func reassignLeftOutside(
-        _ counselorID: String, context: RequestContext, env: ServiceEnvironment, in db: Database
+        _ counselorID: String, context: RequestContext, env: ServiceEnvironment, in db: StoreTransaction
     ) throws -> [JSONValue] {
         let scheduler = Scheduler(env: env)
         guard let counselor = try CounselorStore.fetch(counselorID, in: db) else { return [] }

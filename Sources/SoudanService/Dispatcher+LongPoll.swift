@@ -25,7 +25,7 @@ extension Dispatcher {
             var context = makeContext(request, caller: caller, now: clock.now())
             let result: Result<JSONObject, WireError>
             do {
-                result = .success(try pool.readSnapshot { db in try poll.read(db, &context) })
+                result = .success(try store.read { db in try poll.read(db, &context) })
             } catch {
                 result = .failure(wireError(error, op: request.op))
             }

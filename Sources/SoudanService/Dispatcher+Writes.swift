@@ -1,4 +1,3 @@
-import GRDB
 import SoudanProtocol
 import SoudanStore
 
@@ -65,7 +64,7 @@ extension Dispatcher {
     /// The reply body (`{"ok", "result"|"error"}`, no id) of a write with an
     /// idempotency key, run in the writer: a key seen before replays its reply.
     private func execute(
-        _ request: Request, key: String, _ operation: Operation, in db: Database, context: inout RequestContext
+        _ request: Request, key: String, _ operation: Operation, in db: StoreTransaction, context: inout RequestContext
     ) throws -> (reply: JSONObject, code: String) {
         switch try Idempotency.lookup(key: key, op: request.op, args: request.args, in: db) {
         case .replay(let stored):
@@ -78,12 +77,12 @@ extension Dispatcher {
         }
         var body: JSONObject
         do {
-            let result = try db.inCachedSavepoint { try runBody(operation, in: db, context: &context) }
+            let result = try db.inSavepoint { try runBody(operation, in: db, context: &context) }
             body = ["ok": true, "result": .object(result)]
         } catch {
             // SQLite may have rolled the batch back under the body: nothing more
             // may run in it (the writer fails the batch).
-            try db.checkTransactionIsOpen()
+            try db.checkOpen()
             body = Self.errorBody(wireError(error, op: request.op))
         }
         let code = Self.code(of: body)
@@ -93,7 +92,7 @@ extension Dispatcher {
         return (body, code)
     }
 
-    private func runBody(_ operation: Operation, in db: Database, context: inout RequestContext) throws -> JSONObject {
+    private func runBody(_ operation: Operation, in db: StoreTransaction, context: inout RequestContext) throws -> JSONObject {
         switch operation.body {
         case .write(let body): return try body(db, &context)
         case .read(let body): return try body(db, &context)

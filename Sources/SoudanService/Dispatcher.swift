@@ -1,5 +1,4 @@
 public import Dispatch
-import GRDB
 import Logging
 import SoudanDomain
 public import SoudanProtocol
@@ -14,7 +13,7 @@ import Foundation
 /// It is the server's `FrameResponder`: the server knows nothing of operations.
 public final class Dispatcher: Sendable {
     public let operations: [String: Operation]
-    let pool: DatabasePool
+    let store: Store
     let writer: SingleWriter
     let clock: OfficeClock
     let stats: Stats
@@ -33,7 +32,7 @@ public final class Dispatcher: Sendable {
     static let unknownOpName = "(unknown)"
 
     init(
-        operations: [Operation], pool: DatabasePool, writer: SingleWriter, pendingAccess: PendingAccessRecords,
+        operations: [Operation], store: Store, writer: SingleWriter, pendingAccess: PendingAccessRecords,
         clock: OfficeClock, stats: Stats, events: EventSignal, logger: Logger
     ) {
         var table: [String: Operation] = [:]
@@ -42,7 +41,7 @@ public final class Dispatcher: Sendable {
             table[operation.name] = operation
         }
         self.operations = table
-        self.pool = pool
+        self.store = store
         self.writer = writer
         self.pendingAccess = pendingAccess
         self.clock = clock
@@ -123,7 +122,7 @@ public final class Dispatcher: Sendable {
             // write's: the same key here is a mismatch.
             readQueue.async { [self] in
                 do {
-                    if case .mismatch = try pool.readSnapshot({ db in
+                    if case .mismatch = try store.read({ db in
                         try Idempotency.lookup(key: key, op: request.op, args: request.args, in: db)
                     }) {
                         finish(id: request.id, op: request.op, result: .failure(Self.mismatch(key)), caller: caller,
@@ -155,7 +154,7 @@ public final class Dispatcher: Sendable {
                 var context = makeContext(request, caller: caller, now: clock.now())
                 let result: Result<JSONObject, WireError>
                 do {
-                    result = .success(try pool.readSnapshot { db in try body(db, &context) })
+                    result = .success(try store.read { db in try body(db, &context) })
                 } catch {
                     result = .failure(wireError(error, op: request.op))
                 }
@@ -187,14 +186,9 @@ public final class Dispatcher: Sendable {
         if error is WriteBatchFailed {
             return WireError(.unavailable, "the database cannot take writes right now; nothing was done; try again")
         }
-        if let db = error as? DatabaseError {
-            switch db.resultCode {
-            case .SQLITE_FULL, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN,
-                 .SQLITE_ABORT, .SQLITE_INTERRUPT, .SQLITE_NOMEM:
-                logger.warning("database unavailable", metadata: ["op": "\(logged)", "sqlite": "\(db.resultCode)"])
-                return WireError(.unavailable, "the database cannot take writes right now; try again")
-            default: break
-            }
+        if let cause = Store.unavailableCause(error) {
+            logger.warning("database unavailable", metadata: ["op": "\(logged)", "sqlite": "\(cause)"])
+            return WireError(.unavailable, "the database cannot take writes right now; try again")
         }
         logger.error("internal error", metadata: ["op": "\(logged)", "error": "\(type(of: error))"])
         return WireError(.internal, "internal error")

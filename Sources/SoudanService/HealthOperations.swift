@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanStore
@@ -10,8 +9,7 @@ enum HealthOperations {
         [
             Operation("sys.health", sockets: Sockets.admin, .write { db, context in
                 // Reaching here inside a batch that commits proves the store takes writes.
-                try db.run(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('health_probe', ?)",
-                               arguments: [String(context.now.seconds)])
+                try MetaStore.set("health_probe", to: String(context.now.seconds), in: db)
                 let jump = env.clock.heldJump
                 let drift = context.now.seconds - Int64(Date().timeIntervalSince1970)
                 let clockOK = env.clock.mode == .manual || (jump == nil && abs(drift) <= 5)

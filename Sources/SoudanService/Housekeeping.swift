@@ -1,4 +1,3 @@
-public import GRDB
 public import SoudanDomain
 public import SoudanStore
 import SoudanSync
@@ -27,7 +26,7 @@ public final class Housekeeping: Sendable {
         self.maintenance = maintenance
     }
 
-    public func run(_ db: Database) throws {
+    public func run(_ db: StoreTransaction) throws {
         let now = clock.now()
         // A wall-clock jump is held, not obeyed: no no-show, expiry or retention
         // runs on a time that may be wrong, until staff accept it (`clock.accept`).

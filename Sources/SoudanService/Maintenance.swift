@@ -1,6 +1,6 @@
 import Dispatch
-import GRDB
 import Logging
+import SoudanStore
 import SoudanSync
 import Synchronization
 
@@ -29,13 +29,9 @@ public final class Maintenance: Sendable {
     /// try runs with no busy wait, so it never holds the writer up; a reader's
     /// snapshot lasts one request, so a second later it is gone. After a minute
     /// of failures it gives up and says so.
-    static func truncateWAL(_ pool: DatabasePool, logger: Logger, attempt: Int = 1) {
+    static func truncateWAL(_ store: Store, logger: Logger, attempt: Int = 1) {
         do {
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA busy_timeout = 0")
-                defer { try? db.execute(sql: "PRAGMA busy_timeout = 5000") }
-                _ = try db.checkpoint(.truncate)
-            }
+            try store.truncateWAL()
             if attempt > 1 { logger.notice("WAL truncated after a purge", metadata: ["attempts": "\(attempt)"]) }
         } catch {
             guard attempt < truncateAttempts else {
@@ -43,7 +39,7 @@ public final class Maintenance: Sendable {
                                metadata: ["error": "\(error)"])
                 return
             }
-            TimerThread.shared.schedule(after: .seconds(1)) { truncateWAL(pool, logger: logger, attempt: attempt + 1) }
+            TimerThread.shared.schedule(after: .seconds(1)) { truncateWAL(store, logger: logger, attempt: attempt + 1) }
         }
     }
 }

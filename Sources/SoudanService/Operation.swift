@@ -1,6 +1,6 @@
-public import GRDB
 public import SoudanProtocol
 import SoudanDomain
+public import SoudanStore
 
 /// What a handler knows about the request it serves.
 public struct RequestContext: Sendable {
@@ -21,17 +21,17 @@ public enum OperationBody: Sendable {
     /// No database: answered on the loop thread.
     case local(@Sendable (inout RequestContext) throws(WireError) -> JSONObject)
     /// A snapshot read on one of the pool's readers, concurrent with the writer.
-    case read(@Sendable (Database, inout RequestContext) throws -> JSONObject)
+    case read(@Sendable (StoreTransaction, inout RequestContext) throws -> JSONObject)
     /// Inside the single writer's batch, in a savepoint of its own; the reply leaves
     /// after COMMIT.
-    case write(@Sendable (Database, inout RequestContext) throws -> JSONObject)
+    case write(@Sendable (StoreTransaction, inout RequestContext) throws -> JSONObject)
     /// A read that, when it finds nothing, waits (without a thread) for a commit
     /// or the deadline, then reads again: `events.fetch`.
     case longPoll(LongPoll)
 }
 
 public struct LongPoll: Sendable {
-    public var read: @Sendable (Database, inout RequestContext) throws -> JSONObject
+    public var read: @Sendable (StoreTransaction, inout RequestContext) throws -> JSONObject
     public var isEmpty: @Sendable (JSONObject) -> Bool
     public var waitMilliseconds: @Sendable (JSONObject) -> Int
 }

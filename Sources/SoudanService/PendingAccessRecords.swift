@@ -1,5 +1,4 @@
 import Dispatch
-import GRDB
 import SoudanSync
 import SoudanStore
 
@@ -80,7 +79,7 @@ final class PendingAccessRecords: Sendable {
     /// Appends everything not yet appended, in the writer's batch: the waiting
     /// records first (their requests were answered earlier), then the batch's.
     /// If the append fails, nothing is taken.
-    func appendAll(in db: Database) throws {
+    func appendAll(in db: StoreTransaction) throws {
         let (waiting, ofBatch, appendedBefore) = state.withLock { state in
             let taken = (state.waiting, Array(state.ofBatch[state.appendedOfBatch...]), state.appendedOfBatch)
             state.takenByBatch += state.waiting
@@ -113,7 +112,7 @@ final class PendingAccessRecords: Sendable {
     /// Appends the oldest `limit` waiting records, on the background lane;
     /// returns whether more wait. Taken inside the transaction, so the log keeps
     /// the order in which records were added whichever lane appends them.
-    func appendSome(in db: Database, limit: Int = backgroundChunk) throws -> Bool {
+    func appendSome(in db: StoreTransaction, limit: Int = backgroundChunk) throws -> Bool {
         let (taken, more) = state.withLock { state in
             let count = min(limit, state.waiting.count)
             let taken = Array(state.waiting.prefix(count))

@@ -1,4 +1,3 @@
-import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanStore
@@ -8,13 +7,13 @@ extension SeekerRecord {
     var json: JSONValue {
         [
             "seeker_no": .string(seekerNo), "name": .string(name), "phone": .string(phone), "my_page": .bool(myPage),
-            "webcam_device": .bool(webcamDevice), "status": .string(status), "no_show_count": JSONValue(noShowCount),
+            "webcam_device": .bool(webcamDevice), "status": .string(status.rawValue), "no_show_count": JSONValue(noShowCount),
             "consented_version": JSONValue(consentedVersion), "consent_kind": JSONValue(consentKind),
         ]
     }
 
     var facts: SeekerFacts {
-        SeekerFacts(myPage: myPage, webcamDevice: webcamDevice, status: SeekerStatus(rawValue: status) ?? .active,
+        SeekerFacts(myPage: myPage, webcamDevice: webcamDevice, status: status,
                     consentedVersion: consentedVersion)
     }
 }
@@ -26,7 +25,7 @@ extension RequestRecord {
         [
             "request_id": .string(requestID), "seeker_no": .string(seekerNo), "name": JSONValue(name), "phone": JSONValue(phone),
             "preferences": .array(preferences.map { .time($0) }), "channel": .string(channel), "companions": companions,
-            "note": JSONValue(note), "during_consultation": JSONValue(duringConsultation), "status": .string(status),
+            "note": JSONValue(note), "during_consultation": JSONValue(duringConsultation), "status": .string(status.rawValue),
             "reason": JSONValue(reason), "created_at": .time(createdAt),
         ]
     }
@@ -41,7 +40,7 @@ extension ConsultationRecord {
         return [
             "consultation_id": .string(consultationID), "request_id": .string(requestID), "seeker_no": .string(seekerNo),
             "counselor_id": .string(counselorID), "start": .time(start), "end": .time(end),
-            "meeting": meeting?.json ?? .null, "status": .string(status), "companions": companions,
+            "meeting": meeting?.json ?? .null, "status": .string(status.rawValue), "companions": companions,
             "override_cutoff": override, "contacted": .bool(contacted),
             "cancelled": cancelChannel.map { ["channel": .string($0), "reason": JSONValue(cancelReason)] } ?? .null,
             "started_at": .time(startedAt), "completed_at": .time(completedAt), "auto_completed": .bool(autoCompleted),
@@ -60,14 +59,14 @@ extension CounselorSettings {
 struct MeetingDirectory {
     private var cache: [String: CounselorSettings.Meeting?] = [:]
 
-    mutating func meeting(of counselorID: String, in db: Database) throws -> CounselorSettings.Meeting? {
+    mutating func meeting(of counselorID: String, in db: StoreTransaction) throws -> CounselorSettings.Meeting? {
         if let known = cache[counselorID] { return known }
         let meeting = try CounselorStore.fetch(counselorID, in: db)?.meeting
         cache[counselorID] = meeting
         return meeting
     }
 
-    mutating func json(_ consultation: ConsultationRecord, in db: Database) throws -> JSONValue {
+    mutating func json(_ consultation: ConsultationRecord, in db: StoreTransaction) throws -> JSONValue {
         consultation.json(meeting: try meeting(of: consultation.counselorID, in: db))
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanStore
@@ -21,7 +20,7 @@ enum RequestOperations {
     }
 
     /// The contract's checks, in its order; the first failure wins.
-    static func request(_ context: inout RequestContext, env: ServiceEnvironment, in db: Database) throws -> JSONObject {
+    static func request(_ context: inout RequestContext, env: ServiceEnvironment, in db: StoreTransaction) throws -> JSONObject {
         let args = context.args
         let now = context.now
         // 1. Well-formed arguments (the schema has checked types and shapes).
@@ -57,8 +56,8 @@ enum RequestOperations {
             guard let consultation = try ConsultationStore.fetch(during, in: db) else {
                 throw WireError.notFound(field: "during_consultation", "no consultation \(during)")
             }
-            guard consultation.status == ConsultationStatus.inProgress.rawValue, consultation.seekerNo == seekerNo else {
-                throw WireError.invalidState(status: consultation.status,
+            guard consultation.status == .inProgress, consultation.seekerNo == seekerNo else {
+                throw WireError.invalidState(status: consultation.status.rawValue,
                                              "consultation \(during) is not this seeker's consultation in progress")
             }
         }
@@ -84,7 +83,7 @@ enum RequestOperations {
         return ["request": record.json]
     }
 
-    static func fetch(_ requestID: String, in db: Database) throws -> RequestRecord {
+    static func fetch(_ requestID: String, in db: StoreTransaction) throws -> RequestRecord {
         guard let record = try RequestStore.fetch(requestID, in: db) else {
             throw WireError.notFound(field: "request_id", "no request \(requestID)")
         }
@@ -92,14 +91,11 @@ enum RequestOperations {
     }
 
     private static func close(
-        _ context: inout RequestContext, to status: RequestStatus, reason: String?, event: String, in db: Database
+        _ context: inout RequestContext, to status: RequestStatus, reason: String?, event: String, in db: StoreTransaction
     ) throws -> JSONObject {
         let record = try fetch(context.args.text("request_id"), in: db)
         context.seekerNo = record.seekerNo
-        guard RequestStatus(rawValue: record.status)?.canMove(to: status) == true else {
-            throw WireError.invalidState(status: record.status, "request \(record.requestID) is \(record.status)")
-        }
-        try RequestStore.setStatus(record.requestID, to: status.rawValue, reason: reason, at: context.now, in: db)
+        try RequestStore.move(record, to: status, reason: reason, at: context.now, in: db)
         try EventLog.append(event, at: context.now, data: [
             "request_id": .string(record.requestID), "seeker_no": .string(record.seekerNo), "status": .string(status.rawValue),
         ], in: db)

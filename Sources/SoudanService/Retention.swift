@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanStore
@@ -30,21 +29,21 @@ enum Retention {
         return next.adding(days: -office.retentionDays)
     }
 
-    static func runIfDue(_ db: Database, now: Instant, office: OfficeSettings, key: AuditKey, maintenance: Maintenance) throws {
+    static func runIfDue(_ db: StoreTransaction, now: Instant, office: OfficeSettings, key: AuditKey, maintenance: Maintenance) throws {
         guard office.retentionDays > 0 else { return }
         let due = dueDate(at: now)
         // Asked once a second: through the statement cache.
-        if let last = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'retention_last_run'")),
+        if let last = try MetaStore.value("retention_last_run", in: db),
            last >= due.description {
             return
         }
         let before = due.adding(days: -office.retentionDays)
-        let purged = try RecordOperations.purge(before: OfficeCalendar.startOfDay(before), now: now, in: db)
-        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('retention_last_run', ?)", arguments: [due.description])
+        let purged = try RecordStore.purge(before: OfficeCalendar.startOfDay(before), now: now, in: db)
+        try MetaStore.set("retention_last_run", to: due.description, in: db)
         let record = AccessRecord(
             at: now, socket: .system, uid: getuid(), pid: getpid(), op: "privacy.purge", code: "ok", latencyMicros: 0,
             legalBasis: "[retention] days = \(office.retentionDays): before \(before)", requestedBy: "retention")
         try AccessLog.append(record, key: key, in: db)
-        if purged.members.contains(where: { $0.value != .int(0) }) { maintenance.requestCheckpoint() }
+        if !purged.isEmpty { maintenance.requestCheckpoint() }
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanStore
@@ -34,8 +33,8 @@ enum ScheduleOperations {
             Operation("booking.reschedule", sockets: Sockets.admin, .write { db, context in
                 let old = try ConsultationOperations.fetch(context.args.text("consultation_id"), in: db)
                 context.seekerNo = old.seekerNo
-                guard old.status == ConsultationStatus.scheduled.rawValue else {
-                    throw WireError.invalidState(status: old.status, "consultation \(old.consultationID) is \(old.status)")
+                guard old.status == .scheduled else {
+                    throw WireError.invalidState(status: old.status.rawValue, "consultation \(old.consultationID) is \(old.status.rawValue)")
                 }
                 let start = context.args.instant("start")!
                 let override = try overrideCutoff(context)
@@ -62,11 +61,11 @@ enum ScheduleOperations {
     }
 
     /// The request named by the args, which must still be `requested`.
-    static func openRequest(_ context: inout RequestContext, in db: Database) throws -> RequestRecord {
+    static func openRequest(_ context: inout RequestContext, in db: StoreTransaction) throws -> RequestRecord {
         let request = try RequestOperations.fetch(context.args.text("request_id"), in: db)
         context.seekerNo = request.seekerNo
-        guard request.status == RequestStatus.requested.rawValue else {
-            throw WireError.invalidState(status: request.status, "request \(request.requestID) is \(request.status)")
+        guard request.status == .requested else {
+            throw WireError.invalidState(status: request.status.rawValue, "request \(request.requestID) is \(request.status.rawValue)")
         }
         return request
     }

@@ -1,4 +1,3 @@
-import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanStore
@@ -14,7 +13,7 @@ enum SeekerOperations {
                     seekerNo: seekerNo, name: try args.nonBlank("name"), phone: args.text("phone"),
                     myPage: args.bool("my_page") ?? false, webcamDevice: args.bool("webcam_device") ?? false, at: context.now, in: db)
                 try EventLog.append(created ? "seeker.registered" : "seeker.updated", at: context.now,
-                                    data: ["seeker_no": .string(seekerNo), "status": .string(record.status)], in: db)
+                                    data: ["seeker_no": .string(seekerNo), "status": .string(record.status.rawValue)], in: db)
                 return ["seeker": record.json, "created": .bool(created)]
             }),
             Operation("seeker.consent", sockets: Sockets.both, .write { db, context in
@@ -49,10 +48,10 @@ enum SeekerOperations {
             }),
             Operation("seeker.reinstate", sockets: Sockets.admin, .write { db, context in
                 let record = try seeker(context.args.text("seeker_no"), in: db)
-                guard record.status != SeekerStatus.active.rawValue else {
-                    throw WireError.invalidState(status: record.status, "the seeker is already active")
+                guard record.status != .active else {
+                    throw WireError.invalidState(status: record.status.rawValue, "the seeker is already active")
                 }
-                try SeekerStore.setStatus(record.seekerNo, to: SeekerStatus.active.rawValue, at: context.now, in: db)
+                try SeekerStore.setStatus(record.seekerNo, to: .active, at: context.now, in: db)
                 try SeekerStore.addHistory(record.seekerNo, action: "reinstated", reason: nil, note: context.args.string("note"),
                                            by: (context.uid, context.pid), at: context.now, in: db)
                 try EventLog.append("seeker.reinstated", at: context.now,
@@ -62,7 +61,7 @@ enum SeekerOperations {
         ]
     }
 
-    static func seeker(_ seekerNo: String, in db: Database) throws -> SeekerRecord {
+    static func seeker(_ seekerNo: String, in db: StoreTransaction) throws -> SeekerRecord {
         guard let record = try SeekerStore.fetch(seekerNo, in: db) else {
             throw WireError.notFound(field: "seeker_no", "no seeker \(seekerNo)")
         }
@@ -73,33 +72,32 @@ enum SeekerOperations {
     /// (whatever its start: one just begun must not turn into a no-show), the one
     /// in progress stopped, open requests rejected, the seeker suspended with the
     /// reason and note in their history; freed slots go to the waitlist.
-    private static func suspend(_ context: RequestContext, env: ServiceEnvironment, in db: Database) throws -> JSONObject {
+    private static func suspend(_ context: RequestContext, env: ServiceEnvironment, in db: StoreTransaction) throws -> JSONObject {
         let record = try seeker(context.args.text("seeker_no"), in: db)
-        guard record.status != SeekerStatus.suspended.rawValue else {
-            throw WireError.invalidState(status: record.status, "the seeker is already suspended")
+        guard record.status != .suspended else {
+            throw WireError.invalidState(status: record.status.rawValue, "the seeker is already suspended")
         }
         let now = context.now
         let reason = context.args.text("reason")
-        try SeekerStore.setStatus(record.seekerNo, to: SeekerStatus.suspended.rawValue, at: now, in: db)
+        try SeekerStore.setStatus(record.seekerNo, to: .suspended, at: now, in: db)
         var cancelled: [JSONValue] = []
         var freed: [(String, Instant)] = []
         var stopped: [JSONValue] = []
         for consultation in try ConsultationStore.liveAnyTime(for: record.seekerNo, in: db) {
-            if consultation.status == ConsultationStatus.inProgress.rawValue {
+            if consultation.status == .inProgress {
                 try ConsultationOperations.stop(consultation, reason: reason, note: context.args.string("note"), now: now, in: db)
                 stopped.append(.string(consultation.consultationID))
                 continue
             }
-            try ConsultationStore.update(consultation.consultationID,
-                                         set: "status = 'cancelled', cancel_channel = 'system', cancel_reason = 'suspended'", [], at: now, in: db)
+            try ConsultationStore.apply(.cancel(channel: .system, reason: "suspended"), to: consultation, at: now, in: db)
             try EventLog.append("consultation.cancelled", at: now, data: ConsultationOperations.eventData(
-                consultation, status: "cancelled", extra: ["channel": "system", "reason": "suspended"]), in: db)
+                consultation, status: .cancelled, extra: ["channel": "system", "reason": "suspended"]), in: db)
             cancelled.append(.string(consultation.consultationID))
             freed.append((consultation.counselorID, consultation.start))
         }
         var rejected: [JSONValue] = []
         for request in try RequestStore.open(for: record.seekerNo, in: db) {
-            try RequestStore.setStatus(request.requestID, to: RequestStatus.rejected.rawValue, reason: "suspended", at: now, in: db)
+            try RequestStore.move(request, to: .rejected, reason: "suspended", at: now, in: db)
             try EventLog.append("request.rejected", at: now, data: [
                 "request_id": .string(request.requestID), "seeker_no": .string(record.seekerNo), "status": "rejected", "reason": "suspended",
             ], in: db)

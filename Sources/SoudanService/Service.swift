@@ -1,4 +1,3 @@
-public import GRDB
 public import SoudanProtocol
 public import Logging
 public import SoudanDomain
@@ -12,7 +11,7 @@ import SoudanSync
 /// soudand puts the libuv server in front of it; the fuzz target feeds it frames
 /// directly, so both exercise the same wiring.
 public struct Service: Sendable {
-    public let pool: DatabasePool
+    public let store: Store
     public let writer: SingleWriter
     public let dispatcher: Dispatcher
 
@@ -24,9 +23,9 @@ public struct Service: Sendable {
         connectionStats: @escaping @Sendable () -> JSONObject = { [:] },
         operations: ([Operation]) -> [Operation] = { $0 }
     ) throws -> Service {
-        let pool = try Store.open(path: databasePath, durability: durability, now: clock.now())
+        let store = try Store.open(path: databasePath, durability: durability, now: clock.now())
         let stats = Stats()
-        let lastSeq = try pool.read { db in try EventLog.lastSeq(in: db) }
+        let lastSeq = try store.read { db in try EventLog.lastSeq(in: db) }
         let events = EventSignal(lastSeq: lastSeq, maxWaitingPerConnection: settings.limits.maxWaitingPolls)
         /// The last event `seq` as the batch about to commit leaves it.
         let batchSeq = LockedValue<Int64>(lastSeq)
@@ -38,7 +37,7 @@ public struct Service: Sendable {
             pendingAccess.batchEnded(committed: report.committed)
             stats.recordBatch(jobs: report.jobs, committed: report.committed)
             if report.committed { events.advanced(to: batchSeq.withLock { $0 }) } else { housekeeping.batchRolledBack() }
-            if maintenance.takeCheckpointRequest() { Maintenance.truncateWAL(pool, logger: logger) }
+            if maintenance.takeCheckpointRequest() { Maintenance.truncateWAL(store, logger: logger) }
         }
         hooks.beforeBatch = { db in try housekeeping.run(db) }
         hooks.beforeCommit = { db in
@@ -48,20 +47,17 @@ public struct Service: Sendable {
         }
         hooks.background = { db in try pendingAccess.appendSome(in: db) }
         hooks.afterBackground = { committed in pendingAccess.laneEnded(committed: committed) }
-        let writer = SingleWriter(pool: pool, logger: logger, hooks: hooks)
+        let writer = store.makeWriter(logger: logger, hooks: hooks)
         try writer.sync { db in
-            try db.inTransaction {
-                try AccessLog.adopt(key: auditKey, in: db)
-                try CounselorStore.seed(configured: settings.counselors, demo: DemoOffice.counselors, in: db)
-                return .commit
-            }
+            try AccessLog.adopt(key: auditKey, in: db)
+            try CounselorStore.seed(configured: settings.counselors, demo: DemoOffice.counselors, in: db)
         }
         let environment = ServiceEnvironment(
             clock: clock, stats: stats, office: settings.office, events: events, maintenance: maintenance,
             connectionStats: connectionStats, auditKey: auditKey, watchedConsumers: settings.events.consumers)
         let dispatcher = Dispatcher(
-            operations: operations(Operations.all(environment)), pool: pool, writer: writer, pendingAccess: pendingAccess,
+            operations: operations(Operations.all(environment)), store: store, writer: writer, pendingAccess: pendingAccess,
             clock: clock, stats: stats, events: events, logger: logger)
-        return Service(pool: pool, writer: writer, dispatcher: dispatcher)
+        return Service(store: store, writer: writer, dispatcher: dispatcher)
     }
 }

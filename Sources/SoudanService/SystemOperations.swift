@@ -1,4 +1,3 @@
-import GRDB
 import SoudanProtocol
 import SoudanStore
 
@@ -15,10 +14,8 @@ enum SystemOperations {
             }),
             Operation("sys.metrics", sockets: Sockets.admin, .read { db, _ in
                 let lastSeq = try EventLog.lastSeq(in: db)
-                let backlog = try Row.fetchAll(db.cachedStatement(sql: "SELECT consumer, acked_seq FROM event_consumer ORDER BY consumer")).map {
-                    (row: Row) -> (String, Int64) in (row[0], lastSeq - (row[1] as Int64))
-                }
-                let noShows = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM consultation WHERE status = 'no_show'")) ?? 0
+                let backlog = try EventLog.positions(in: db).map { ($0.consumer, lastSeq - $0.seq) }
+                let noShows = try ConsultationStore.count(status: .noShow, in: db)
                 let text = env.stats.metrics.render(connections: env.connectionStats(), backlog: backlog, lastSeq: lastSeq, noShows: noShows)
                 return ["text": .string(text)]
             }),

@@ -1,4 +1,3 @@
-import GRDB
 import SoudanProtocol
 import SoudanStore
 
@@ -13,13 +12,12 @@ enum TermsOperations {
             Operation("terms.publish", sockets: Sockets.admin, .write { db, context in
                 let version = context.args.text("version")
                 let summary = try context.args.nonBlank("summary")
-                if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM terms WHERE version = ?)"), arguments: [version]) == true {
+                if try TermsStore.exists(version, in: db) {
                     throw WireError(.conflict, "terms version \(version) exists", details: ["field": "version"])
                 }
                 // An effective time in the past means now.
                 let effective = max(context.args.instant("effective_at") ?? context.now, context.now)
-                try db.run(sql: "INSERT INTO terms(version, effective_at, summary, published_at) VALUES (?, ?, ?, ?)",
-                               arguments: [version, effective.seconds, summary, context.now.seconds])
+                try TermsStore.publish(version, effectiveAt: effective, summary: summary, at: context.now, in: db)
                 try EventLog.append("terms.published", at: context.now,
                                     data: ["version": .string(version), "effective_at": .time(effective)], in: db)
                 return ["version": .string(version), "effective_at": .time(effective), "summary": .string(summary)]

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-public import GRDB
+import GRDB
 
 /// Putting an access log under its audit key at start-up, once.
 extension AccessLog {
@@ -16,8 +16,8 @@ extension AccessLog {
     /// and then chained anew under the key, once; a log that does not verify is
     /// refused rather than laundered. Rows whose raw device id was already purged
     /// keep their old unkeyed digest (there is nothing left to key).
-    public static func adopt(key: AuditKey, in db: Database) throws {
-        let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'audit_key_fingerprint'")
+    public static func adopt(key: AuditKey, in db: StoreTransaction) throws {
+        let stored = try String.fetchOne(db.database, sql: "SELECT value FROM meta WHERE key = 'audit_key_fingerprint'")
         if let stored {
             guard stored == key.fingerprint else {
                 throw KeyMismatch(description: "the access log is chained under another audit key than the one given (--audit-key, or audit.key in the data dir); refusing to start")
@@ -28,7 +28,7 @@ extension AccessLog {
         var previous = genesis
         var legacyPrevious = genesis
         var position = 0
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.database, sql: """
             SELECT id, at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
                    device_app, legal_basis, requested_by, prev_hash, hash
             FROM access_log ORDER BY id

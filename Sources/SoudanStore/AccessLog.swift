@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-public import GRDB
+import GRDB
 public import SoudanProtocol
 
 /// One request as the access log keeps it (DOMAIN.md Art. 5).
@@ -56,7 +56,7 @@ public enum AccessLog {
 
     /// Appends one row. Runs on the writer, inside its batch: never a transaction
     /// of its own per request.
-    public static func append(_ record: AccessRecord, key: AuditKey, in db: Database) throws {
+    public static func append(_ record: AccessRecord, key: AuditKey, in db: StoreTransaction) throws {
         try append(contentsOf: CollectionOfOne(record), key: key, in: db)
     }
 
@@ -71,7 +71,7 @@ public enum AccessLog {
     /// Values are bound straight onto the cached statement: this runs for every
     /// request the daemon answers, and building GRDB's `StatementArguments` (an
     /// array of existentials per row) cost more than SQLite's insert itself.
-    public static func append(contentsOf records: some Collection<AccessRecord>, key: AuditKey, in db: Database) throws {
+    public static func append(contentsOf records: some Collection<AccessRecord>, key: AuditKey, in db: StoreTransaction) throws {
         guard !records.isEmpty else { return }
         var previous = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1")) ?? genesis
         let insert = try db.cachedStatement(sql: insertSQL)
@@ -102,7 +102,7 @@ public enum AccessLog {
             row.bind(fields.requestedBy)
             row.bind(previous)
             row.bind(hash)
-            try row.step(db, sql: insertSQL)
+            try row.step(db.database, sql: insertSQL)
             previous = hash
         }
     }
@@ -138,7 +138,7 @@ public enum AccessLog {
     }
 
     /// The chain's end as it stands.
-    public static func head(in db: Database) throws -> Anchor {
+    public static func head(in db: StoreTransaction) throws -> Anchor {
         let rows = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM access_log")) ?? 0
         let head = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY id DESC LIMIT 1")) ?? genesis
         return Anchor(rows: rows, head: head)
@@ -150,7 +150,7 @@ public enum AccessLog {
     /// With an anchor, the log must still hold row `anchor.rows` with hash
     /// `anchor.head`: if it has fewer rows, the first missing one is broken; if
     /// that row's hash differs, that row is.
-    public static func verify(key: AuditKey, anchor: Anchor? = nil, in db: Database) throws -> Verification {
+    public static func verify(key: AuditKey, anchor: Anchor? = nil, in db: StoreTransaction) throws -> Verification {
         var count = 0
         var firstBroken: Int?
         var anchored = anchor == nil || anchor?.rows == 0
@@ -172,7 +172,7 @@ public enum AccessLog {
 
     /// Every row in log order, with the hash the row before it stored.
     private static func walk(
-        in db: Database, _ visit: (ChainedFields, _ rawDevice: String?, _ storedPrevious: Data, _ storedHash: Data, _ previous: Data) throws -> Void
+        in db: StoreTransaction, _ visit: (ChainedFields, _ rawDevice: String?, _ storedPrevious: Data, _ storedHash: Data, _ previous: Data) throws -> Void
     ) throws {
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,

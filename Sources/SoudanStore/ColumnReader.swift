@@ -15,6 +15,24 @@ struct ColumnReader {
     subscript<Value: ColumnValue>(_ index: Int32) -> Value {
         Value.read(statement, index)
     }
+
+    /// A column holding one of an enum's raw values (a status): a value the enum
+    /// does not know is an error, never a default, so that bad data is never
+    /// served as, say, an active seeker.
+    func status<Status: RawRepresentable>(_ index: Int32, as: Status.Type = Status.self) throws -> Status
+    where Status.RawValue == String {
+        let text: String = self[index]
+        guard let status = Status(rawValue: text) else { throw UnknownStoredValue(type: "\(Status.self)", value: text) }
+        return status
+    }
+}
+
+/// A stored value that no case of its type names: the database was changed by
+/// hand or by a newer version. The request fails (`internal`) instead of guessing.
+public struct UnknownStoredValue: Error, CustomStringConvertible {
+    public let type: String
+    public let value: String
+    public var description: String { "the database holds \(type) '\(value)', which this version does not know" }
 }
 
 /// A type a column converts to, as GRDB would convert it; NULL reads as the

@@ -1,19 +1,19 @@
-public import GRDB
+import GRDB
 public import SoudanDomain
 public import SoudanProtocol
 import SoudanSync
 
 public enum CounselorStore {
-    public static func all(in db: Database) throws -> [CounselorSettings] {
+    public static func all(in db: StoreTransaction) throws -> [CounselorSettings] {
         try db.fetchEach(sql: "SELECT \(columns) FROM counselor ORDER BY counselor_id", settings)
     }
 
-    public static func fetch(_ counselorID: String, in db: Database) throws -> CounselorSettings? {
+    public static func fetch(_ counselorID: String, in db: StoreTransaction) throws -> CounselorSettings? {
         try db.fetchFirst(sql: "SELECT \(columns) FROM counselor WHERE counselor_id = ?", arguments: [counselorID], settings)
     }
 
     /// Adds or updates a counselor (name, meeting, weekly hours).
-    public static func upsert(_ counselor: CounselorSettings, in db: Database) throws {
+    public static func upsert(_ counselor: CounselorSettings, in db: StoreTransaction) throws {
         try db.run(
             sql: """
                 INSERT INTO counselor(counselor_id, name, join_url, meeting_id, passcode, weekly) VALUES (?, ?, ?, ?, ?, ?)
@@ -24,18 +24,18 @@ public enum CounselorStore {
                         counselor.meeting.passcode, JSONWriter.string(counselor.weekly.json)])
     }
 
-    public static func setHours(_ counselorID: String, _ weekly: WeeklyHours, in db: Database) throws {
+    public static func setHours(_ counselorID: String, _ weekly: WeeklyHours, in db: StoreTransaction) throws {
         try db.run(sql: "UPDATE counselor SET weekly = ? WHERE counselor_id = ?",
                        arguments: [JSONWriter.string(weekly.json), counselorID])
     }
 
-    public static func addAbsence(_ counselorID: String, from: CivilDate, to: CivilDate, in db: Database) throws {
+    public static func addAbsence(_ counselorID: String, from: CivilDate, to: CivilDate, in db: StoreTransaction) throws {
         try db.run(sql: "INSERT INTO counselor_absence(counselor_id, from_day, to_day) VALUES (?, ?, ?)",
                        arguments: [counselorID, from.daysSinceEpoch, to.daysSinceEpoch])
     }
 
     /// Absences overlapping a range of days, per counselor.
-    public static func absences(from: CivilDate, to: CivilDate, in db: Database) throws -> [String: [ClosedRange<Int>]] {
+    public static func absences(from: CivilDate, to: CivilDate, in db: StoreTransaction) throws -> [String: [ClosedRange<Int>]] {
         var result: [String: [ClosedRange<Int>]] = [:]
         let rows = try db.fetchEach(sql: """
             SELECT counselor_id, from_day, to_day FROM counselor_absence WHERE from_day <= ? AND to_day >= ?
@@ -51,7 +51,7 @@ public enum CounselorStore {
     /// At the first start, the config's counselors (or the demo office's) are
     /// added; at every later start the config's are upserted and those added over
     /// the admin socket stay.
-    public static func seed(configured: [CounselorSettings]?, demo: [CounselorSettings], in db: Database) throws {
+    public static func seed(configured: [CounselorSettings]?, demo: [CounselorSettings], in db: StoreTransaction) throws {
         let seeded = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'counselors_seeded'")) != nil
         let counselors = seeded ? (configured ?? []) : (configured ?? demo)
         for counselor in counselors { try upsert(counselor, in: db) }

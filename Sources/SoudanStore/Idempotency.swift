@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-public import GRDB
+import GRDB
 public import SoudanProtocol
 
 /// Remembered replies for requests sent with an `idempotency_key`, so that a client
@@ -26,7 +26,7 @@ public enum Idempotency {
         return Data(SHA256.hash(data: bytes))
     }
 
-    public static func lookup(key: String, op: String, args: JSONObject, in db: Database) throws -> Lookup {
+    public static func lookup(key: String, op: String, args: JSONObject, in db: StoreTransaction) throws -> Lookup {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT op, args_hash, reply FROM idempotency_key WHERE key = ?"), arguments: [key])
         else { return .new }
@@ -38,7 +38,7 @@ public enum Idempotency {
         return .replay(reply)
     }
 
-    public static func remember(key: String, op: String, args: JSONObject, reply: JSONObject, at: Instant, in db: Database) throws {
+    public static func remember(key: String, op: String, args: JSONObject, reply: JSONObject, at: Instant, in db: StoreTransaction) throws {
         try db.run(sql: """
             INSERT OR REPLACE INTO idempotency_key(key, op, args_hash, reply, created_at) VALUES (?, ?, ?, ?, ?)
             """, arguments: [key, op, argsHash(op: op, args: args), JSONWriter.string(.object(reply)), at.seconds])
@@ -47,7 +47,7 @@ public enum Idempotency {
     /// For `privacy.purge`: keys created before `cutoff` are deleted, except those
     /// created since `keepSince`, whose replies keep their shape but lose the
     /// personal data in them (`scrubbed`).
-    public static func purge(before cutoff: Instant, keepingSince keepSince: Instant, in db: Database) throws {
+    public static func purge(before cutoff: Instant, keepingSince keepSince: Instant, in db: StoreTransaction) throws {
         try db.run(sql: "DELETE FROM idempotency_key WHERE created_at < ? AND created_at < ?",
                    arguments: [cutoff.seconds, keepSince.seconds])
         let kept = try Row.fetchAll(db.cachedStatement(sql: "SELECT key, reply FROM idempotency_key WHERE created_at < ?"),
@@ -88,7 +88,7 @@ public enum Idempotency {
         }
     }
 
-    public static func expire(before cutoff: Instant, in db: Database) throws {
+    public static func expire(before cutoff: Instant, in db: StoreTransaction) throws {
         try db.run(sql: "DELETE FROM idempotency_key WHERE created_at < ?", arguments: [cutoff.seconds])
     }
 }

@@ -1,5 +1,6 @@
-public import GRDB
+import GRDB
 public import SoudanProtocol
+public import SoudanDomain
 
 /// A booking request as stored (Art. 4(1)).
 public struct RequestRecord: Sendable, Equatable {
@@ -16,7 +17,7 @@ public struct RequestRecord: Sendable, Equatable {
     public var deviceID: String?
     public var deviceOS: String?
     public var deviceApp: String?
-    public var status: String
+    public var status: RequestStatus
     public var reason: String?
     public var createdAt: Instant
 
@@ -31,7 +32,7 @@ extension RequestRecord {
         device_os, device_app, status, reason, created_at
         """
 
-    init(row: ColumnReader) {
+    init(row: ColumnReader) throws {
         requestID = row[0]
         seekerNo = row[1]
         name = row[2]
@@ -46,7 +47,7 @@ extension RequestRecord {
         deviceID = row[9]
         deviceOS = row[10]
         deviceApp = row[11]
-        status = row[12]
+        status = try row.status(12)
         reason = row[13]
         createdAt = Instant(seconds: row[14])
     }
@@ -78,7 +79,7 @@ public enum RequestStore {
         }
     }
 
-    public static func insert(_ new: New, at now: Instant, in db: Database) throws -> RequestRecord {
+    public static func insert(_ new: New, at now: Instant, in db: StoreTransaction) throws -> RequestRecord {
         let n = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(n) FROM booking_request")) ?? 0) + 1
         let id = "req-" + zeroPadded(n)
         try db.run(
@@ -96,33 +97,40 @@ public enum RequestStore {
         return RequestRecord(
             requestID: id, seekerNo: new.seekerNo, name: new.name, phone: new.phone, preferences: new.preferences, channel: new.channel,
             companions: new.companions, note: new.note, duringConsultation: new.duringConsultation, deviceID: new.device?.id,
-            deviceOS: new.device?.os, deviceApp: new.device?.app, status: "requested", reason: nil, createdAt: now)
+            deviceOS: new.device?.os, deviceApp: new.device?.app, status: .requested, reason: nil, createdAt: now)
     }
 
     /// How many of the seeker's requests are still open (`requested`).
-    public static func openCount(for seekerNo: String, in db: Database) throws -> Int {
+    public static func openCount(for seekerNo: String, in db: StoreTransaction) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM booking_request WHERE seeker_no = ? AND status = 'requested'"),
                          arguments: [seekerNo]) ?? 0
     }
 
-    public static func fetch(_ requestID: String, in db: Database) throws -> RequestRecord? {
+    public static func fetch(_ requestID: String, in db: StoreTransaction) throws -> RequestRecord? {
         try db.fetchFirst(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE request_id = ?", arguments: [requestID],
                           RequestRecord.init)
     }
 
-    public static func setStatus(_ requestID: String, to status: String, reason: String?, at now: Instant, in db: Database) throws {
+    /// Moves a request on from `requested` (Art. 4(1)); any other move is refused
+    /// here whatever the handler checked (`invalid_state`).
+    public static func move(
+        _ request: RequestRecord, to status: RequestStatus, reason: String?, at now: Instant, in db: StoreTransaction
+    ) throws {
+        guard request.status.canMove(to: status) else {
+            throw WireError.invalidState(status: request.status.rawValue, "request \(request.requestID) is \(request.status.rawValue)")
+        }
         try db.run(sql: "UPDATE booking_request SET status = ?, reason = ?, updated_at = ? WHERE request_id = ?",
-                       arguments: [status, reason, now.seconds, requestID])
+                   arguments: [status.rawValue, reason, now.seconds, request.requestID])
     }
 
     /// A seeker's requests still waiting for a time (`requested`), oldest first.
-    public static func open(for seekerNo: String, in db: Database) throws -> [RequestRecord] {
+    public static func open(for seekerNo: String, in db: StoreTransaction) throws -> [RequestRecord] {
         try db.fetchEach(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE seeker_no = ? AND status = 'requested' ORDER BY n",
                          arguments: [seekerNo], RequestRecord.init)
     }
 
     /// Open requests that listed `start` among their preferences, oldest first: the waitlist.
-    public static func waitingFor(_ start: Instant, in db: Database) throws -> [RequestRecord] {
+    public static func waitingFor(_ start: Instant, in db: StoreTransaction) throws -> [RequestRecord] {
         try db.fetchEach(
             sql: """
                 SELECT \(RequestRecord.columns) FROM booking_request
@@ -133,7 +141,7 @@ public enum RequestStore {
 
     /// Open requests whose latest preference starts at or before `now`: nothing
     /// they asked for can still be given, so they expire.
-    public static func dueToExpire(at now: Instant, in db: Database) throws -> [RequestRecord] {
+    public static func dueToExpire(at now: Instant, in db: StoreTransaction) throws -> [RequestRecord] {
         try db.fetchEach(sql: """
             SELECT \(RequestRecord.columns) FROM booking_request WHERE status = 'requested' AND expires_at <= ? ORDER BY n
             """, arguments: [now.seconds], RequestRecord.init)

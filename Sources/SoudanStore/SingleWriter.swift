@@ -11,11 +11,11 @@ import Synchronization
 /// savepoint of its own; `completion` is called after COMMIT with what `run`
 /// returned, or with the error that kept the job (or the whole batch) from committing.
 public struct WriteJob: Sendable {
-    public var run: @Sendable (Database) throws -> JSONValue
+    public var run: @Sendable (StoreTransaction) throws -> JSONValue
     public var completion: (@Sendable (Result<JSONValue, any Error>) -> Void)?
 
     public init(
-        run: @escaping @Sendable (Database) throws -> JSONValue,
+        run: @escaping @Sendable (StoreTransaction) throws -> JSONValue,
         completion: (@Sendable (Result<JSONValue, any Error>) -> Void)? = nil
     ) {
         self.run = run
@@ -104,13 +104,13 @@ public final class SingleWriter: Sendable {
     /// `afterBatch` sees the outcome (statistics, waking long-polls). If either
     /// of the first two throws, the batch does not commit.
     public struct Hooks: Sendable {
-        public var beforeBatch: @Sendable (Database) throws -> Void = { _ in }
-        public var beforeCommit: @Sendable (Database) throws -> Void = { _ in }
+        public var beforeBatch: @Sendable (StoreTransaction) throws -> Void = { _ in }
+        public var beforeCommit: @Sendable (StoreTransaction) throws -> Void = { _ in }
         public var afterBatch: @Sendable (BatchReport) -> Void = { _ in }
         /// One transaction of the background lane's work; returns whether more
         /// remains. Runs on the lane, never inside a batch. If it throws, the
         /// transaction rolls back, so it must keep what it took for a later try.
-        public var background: @Sendable (Database) throws -> Bool = { _ in false }
+        public var background: @Sendable (StoreTransaction) throws -> Bool = { _ in false }
         /// After each of the lane's transactions, whether it committed: what a
         /// failed one took must go back (its COMMIT can fail after `background`
         /// returned).
@@ -227,7 +227,7 @@ public final class SingleWriter: Sendable {
                 try pool.writeWithoutTransaction { db in
                     do {
                         try Self.withoutWaitingForTheDisk(db) {
-                            try db.inCachedTransaction(.immediate) { more = try hooks.background(db) }
+                            try db.inCachedTransaction(.immediate) { more = try hooks.background(StoreTransaction(db)) }
                         }
                     } catch {
                         hooks.afterBackground(false)
@@ -295,10 +295,11 @@ public final class SingleWriter: Sendable {
         backgroundExited.wait()
     }
 
-    /// Runs `body` on the writer's queue after everything queued before it, and
-    /// waits for it: for start-up and shutdown, never for serving a request.
-    public func sync<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        try queue.sync { try pool.writeWithoutTransaction { db in try body(db) } }
+    /// Runs `body` on the writer's queue after everything queued before it, in a
+    /// transaction of its own, and waits for it to commit: for start-up and
+    /// shutdown, never for serving a request.
+    public func sync<T: Sendable>(_ body: @Sendable (StoreTransaction) throws -> T) throws -> T {
+        try queue.sync { try pool.writeWithoutTransaction { db in try db.inCachedTransaction(.immediate) { try body(StoreTransaction(db)) } } }
     }
 
     /// Waits until every job queued so far has committed and completed.
@@ -331,10 +332,11 @@ public final class SingleWriter: Sendable {
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inCachedTransaction(.immediate) {
-                    try hooks.beforeBatch(db)
+                    let transaction = StoreTransaction(db)
+                    try hooks.beforeBatch(transaction)
                     for job in batch {
                         do {
-                            results.append(.success(try db.inCachedSavepoint { try job.run(db) }))
+                            results.append(.success(try db.inCachedSavepoint { try job.run(transaction) }))
                         } catch {
                             results.append(.failure(error))
                         }
@@ -343,7 +345,7 @@ public final class SingleWriter: Sendable {
                         // and the ones after it must not run on their own.
                         try db.checkTransactionIsOpen()
                     }
-                    try hooks.beforeCommit(db)
+                    try hooks.beforeCommit(transaction)
                 }
             }
         } catch {

@@ -1,6 +1,7 @@
-public import GRDB
+package import GRDB
 public import SoudanProtocol
 import Foundation
+public import Logging
 
 /// How hard a commit waits for the disk.
 public enum Durability: String, Sendable, CaseIterable {
@@ -12,11 +13,34 @@ public enum Durability: String, Sendable, CaseIterable {
     case normal
 }
 
-/// Opens the database file: WAL, a pool of readers, the schema migrated.
+/// The database file: WAL, a pool of readers, the schema migrated.
 ///
 /// The pool's writer connection is the only one that writes, and `SingleWriter`
-/// is its only user; readers take snapshots concurrently with it.
-public enum Store {
+/// is its only user; readers take snapshots concurrently with it (`read`). Nothing
+/// above this module sees GRDB: it gets a `StoreTransaction` inside one of those.
+public final class Store: Sendable {
+    /// GRDB's pool; for this module and its tests.
+    package let pool: DatabasePool
+
+    package init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Runs `body` on a reader, in one snapshot, concurrently with the writer.
+    public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try pool.readSnapshot { db in try body(StoreTransaction(db)) }
+    }
+
+    /// The single writer over this database (one per store).
+    public func makeWriter(logger: Logger, hooks: SingleWriter.Hooks = SingleWriter.Hooks()) -> SingleWriter {
+        SingleWriter(pool: pool, logger: logger, hooks: hooks)
+    }
+
+    /// Closes every connection; after the writer has closed.
+    public func close() throws {
+        try pool.close()
+    }
+
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String
     }
@@ -27,7 +51,7 @@ public enum Store {
     /// RSS +6 % over 10 minutes of mixed load, 2 readers: about +1 %).
     public static let defaultReaders = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
 
-    public static func open(path: String, durability: Durability = .full, readers: Int = defaultReaders, now: Instant) throws -> DatabasePool {
+    public static func open(path: String, durability: Durability = .full, readers: Int = defaultReaders, now: Instant) throws -> Store {
         var config = Configuration()
         config.label = "soudan"
         config.maximumReaderCount = readers
@@ -56,7 +80,7 @@ public enum Store {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronousLevel(durability))") }
         try Migrations.migrator(createdAt: now.seconds).migrate(pool)
         restrictFileModes(databasePath: path)
-        return pool
+        return Store(pool: pool)
     }
 
     static func synchronousLevel(_ durability: Durability) -> String {

@@ -1,5 +1,4 @@
 import Dispatch
-import GRDB
 import Logging
 import SoudanStore
 import SoudanSync
@@ -14,12 +13,12 @@ import SoudanSync
 struct AuditAnchors: Sendable {
     static let interval = DispatchTimeInterval.seconds(600)
 
-    let pool: DatabasePool
+    let store: Store
     let logger: Logger
 
     func log() {
         do {
-            let head = try pool.read { db in try AccessLog.head(in: db) }
+            let head = try store.read { db in try AccessLog.head(in: db) }
             logger.notice("\(head.logLine)")
         } catch {
             logger.error("audit anchor unreadable", metadata: ["error": "\(error)"])

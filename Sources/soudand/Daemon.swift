@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import SoudanDomain
 import SoudanProtocol
@@ -15,7 +14,7 @@ final class Daemon {
     let settings: DaemonConfig
     let clock: OfficeClock
     let logger: Logger
-    let pool: DatabasePool
+    let store: Store
     let writer: SingleWriter
     let dispatcher: Dispatcher
     let counters = ServerCounters()
@@ -50,7 +49,7 @@ final class Daemon {
             databasePath: paths.database, durability: durability, settings: settings, clock: clock, auditKey: auditKey,
             logger: logger,
             connectionStats: { counters.snapshot })
-        pool = service.pool
+        store = service.store
         writer = service.writer
         dispatcher = service.dispatcher
     }
@@ -103,12 +102,12 @@ final class Daemon {
             "admin_socket": "\(inherited.admin.map { "systemd fd \($0)" } ?? paths.adminSocket)", "clock": "\(clock.mode)",
         ])
         SystemdIntegration.notify("READY=1\nSTATUS=serving")
-        let anchors = AuditAnchors(pool: pool, logger: logger)
+        let anchors = AuditAnchors(store: store, logger: logger)
         anchors.schedule()
         stopped.wait()
         writer.close()
         anchors.log()
-        try? pool.close()
+        try? store.close()
         logger.notice("stopped")
     }
 

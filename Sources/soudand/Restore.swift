@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SoudanStore
 
 /// `soudand --restore FILE`: puts a backup in place of the database, while no
@@ -15,16 +14,9 @@ enum Restore {
     static func run(backup: String, paths: DaemonPaths) throws -> String {
         let lock = try DatabaseLock(databasePath: paths.database)  // no daemon may hold it
         defer { withExtendedLifetime(lock) {} }
-        var configuration = Configuration()
-        configuration.readonly = true
         let check: String
         do {
-            let source = try DatabaseQueue(path: backup, configuration: configuration)
-            check = try source.read { db -> String in
-                guard try db.tableExists("access_log"), try db.tableExists("consultation") else { return "not a soudan database" }
-                return try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer"
-            }
-            try source.close()
+            check = try Store.soundness(ofFile: backup)
         } catch {
             throw Failure(description: "cannot read backup \(backup): \(error)")
         }

@@ -17,12 +17,12 @@ import SoudanProtocol
 
     func fill(_ store: TemporaryStore, count: Int64) throws {
         try store.pool.write { db in
-            for n in 1...count { try AccessLog.append(record(n, device: n == 2 ? "device-xyz" : nil), key: key, in: db) }
+            for n in 1...count { try AccessLog.append(record(n, device: n == 2 ? "device-xyz" : nil), key: key, in: db.tx) }
         }
     }
 
     func verify(_ store: TemporaryStore, key: AuditKey? = nil, anchor: AccessLog.Anchor? = nil) throws -> AccessLog.Verification {
-        try store.pool.read { db in try AccessLog.verify(key: key ?? self.key, anchor: anchor, in: db) }
+        try store.pool.read { db in try AccessLog.verify(key: key ?? self.key, anchor: anchor, in: db.tx) }
     }
 
     @Test func anUntouchedChainVerifies() throws {
@@ -42,7 +42,7 @@ import SoudanProtocol
     func findsTheFirstRowAlteredBehindItsBack(tamper: String) throws {
         let store = try TemporaryStore()
         try store.pool.write { db in
-            for n in Int64(1)...5 { try AccessLog.append(record(n, device: "d\(n)"), key: key, in: db) }
+            for n in Int64(1)...5 { try AccessLog.append(record(n, device: "d\(n)"), key: key, in: db.tx) }
         }
         try store.pool.write { try $0.execute(sql: tamper) }
         let check = try verify(store)
@@ -59,7 +59,7 @@ import SoudanProtocol
         disclosure.op = "audit.disclose"
         disclosure.requestedBy = "警視庁"
         try store.pool.write { db in
-            try AccessLog.append(contentsOf: [record(1), record(2), disclosure, record(4)], key: key, in: db)
+            try AccessLog.append(contentsOf: [record(1), record(2), disclosure, record(4)], key: key, in: db.tx)
         }
         try store.pool.write { db in
             try db.execute(sql: "UPDATE access_log SET requested_by = 'nobody' WHERE id = 3")
@@ -86,14 +86,14 @@ import SoudanProtocol
     @Test func aTruncatedOrRewoundLogIsFoundAgainstAnAnchor() throws {
         let store = try TemporaryStore()
         try fill(store, count: 10)
-        let anchor = try store.pool.read(AccessLog.head)
+        let anchor = try store.store.read { try AccessLog.head(in: $0) }
         #expect(anchor.rows == 10)
         #expect(try verify(store, anchor: anchor).ok)
         try store.pool.write { try $0.execute(sql: "DELETE FROM access_log WHERE id > 5") }
         #expect(try verify(store).ok, "without an anchor a shorter chain still holds")
         #expect(try verify(store, anchor: anchor) == .init(ok: false, rows: 5, firstBroken: 6))
         try store.pool.write { db in
-            for n in Int64(20)...24 { try AccessLog.append(record(n), key: key, in: db) }
+            for n in Int64(20)...24 { try AccessLog.append(record(n), key: key, in: db.tx) }
         }
         #expect(try verify(store, anchor: anchor) == .init(ok: false, rows: 10, firstBroken: 10))
     }
@@ -125,17 +125,17 @@ import SoudanProtocol
     @Test func aLegacyChainIsVerifiedThenChainedUnderTheKey() throws {
         let store = try TemporaryStore()
         try writeLegacyChain(store, count: 4)
-        try store.pool.write { db in try AccessLog.adopt(key: key, in: db) }
+        try store.pool.write { db in try AccessLog.adopt(key: key, in: db.tx) }
         #expect(try verify(store) == .init(ok: true, rows: 4, firstBroken: nil))
-        #expect(throws: AccessLog.KeyMismatch.self) { try store.pool.write { db in try AccessLog.adopt(key: .ephemeral(), in: db) } }
-        try store.pool.write { db in try AccessLog.adopt(key: key, in: db) }
+        #expect(throws: AccessLog.KeyMismatch.self) { try store.pool.write { db in try AccessLog.adopt(key: .ephemeral(), in: db.tx) } }
+        try store.pool.write { db in try AccessLog.adopt(key: key, in: db.tx) }
     }
 
     @Test func aLegacyChainThatDoesNotVerifyIsNotLaundered() throws {
         let store = try TemporaryStore()
         try writeLegacyChain(store, count: 4)
         try store.pool.write { try $0.execute(sql: "UPDATE access_log SET code = 'ok!' WHERE id = 2") }
-        #expect(throws: AccessLog.KeyMismatch.self) { try store.pool.write { db in try AccessLog.adopt(key: key, in: db) } }
+        #expect(throws: AccessLog.KeyMismatch.self) { try store.pool.write { db in try AccessLog.adopt(key: key, in: db.tx) } }
     }
 
     /// Rows as the daemon wrote them before the key: SHA-256 chain, bare device digest.
@@ -197,7 +197,7 @@ import SoudanProtocol
                          latencyMicros: -5, seekerNo: text, device: .init(id: text, os: text, app: nil),
                          legalBasis: text, requestedBy: nil)
         }
-        try store.pool.write { db in try AccessLog.append(contentsOf: records, key: key, in: db) }
+        try store.pool.write { db in try AccessLog.append(contentsOf: records, key: key, in: db.tx) }
         let stored = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT op, seeker_no, device_id, device_os, legal_basis, uid, pid, latency_us FROM access_log ORDER BY id")
         }
@@ -220,8 +220,8 @@ import SoudanProtocol
         }
         var refused = record(1)
         refused.code = "refuse"
-        #expect(throws: DatabaseError.self) { try store.pool.write { db in try AccessLog.append(refused, key: key, in: db) } }
-        try store.pool.write { db in try AccessLog.append(record(2), key: key, in: db) }
+        #expect(throws: DatabaseError.self) { try store.pool.write { db in try AccessLog.append(refused, key: key, in: db.tx) } }
+        try store.pool.write { db in try AccessLog.append(record(2), key: key, in: db.tx) }
         #expect(try verify(store) == .init(ok: true, rows: 1, firstBroken: nil))
     }
 
@@ -239,11 +239,11 @@ import SoudanProtocol
         let store = try TemporaryStore()
         let reply: JSONObject = ["ok": true, "result": ["now": "x"]]
         try store.pool.write { db in
-            #expect(try Idempotency.lookup(key: "k", op: "clock.advance", args: ["minutes": 5], in: db) == .new)
-            try Idempotency.remember(key: "k", op: "clock.advance", args: ["minutes": 5], reply: reply, at: Instant(seconds: 0), in: db)
-            #expect(try Idempotency.lookup(key: "k", op: "clock.advance", args: ["minutes": 5], in: db) == .replay(reply))
-            #expect(try Idempotency.lookup(key: "k", op: "clock.advance", args: ["minutes": 6], in: db) == .mismatch)
-            #expect(try Idempotency.lookup(key: "k", op: "clock.set", args: ["minutes": 5], in: db) == .mismatch)
+            #expect(try Idempotency.lookup(key: "k", op: "clock.advance", args: ["minutes": 5], in: db.tx) == .new)
+            try Idempotency.remember(key: "k", op: "clock.advance", args: ["minutes": 5], reply: reply, at: Instant(seconds: 0), in: db.tx)
+            #expect(try Idempotency.lookup(key: "k", op: "clock.advance", args: ["minutes": 5], in: db.tx) == .replay(reply))
+            #expect(try Idempotency.lookup(key: "k", op: "clock.advance", args: ["minutes": 6], in: db.tx) == .mismatch)
+            #expect(try Idempotency.lookup(key: "k", op: "clock.set", args: ["minutes": 5], in: db.tx) == .mismatch)
         }
     }
 
@@ -254,11 +254,11 @@ import SoudanProtocol
     @Test func expiresKeysPastTheirRetention() throws {
         let store = try TemporaryStore()
         try store.pool.write { db in
-            try Idempotency.remember(key: "old", op: "o", args: [:], reply: ["ok": true], at: Instant(seconds: 0), in: db)
-            try Idempotency.remember(key: "new", op: "o", args: [:], reply: ["ok": true], at: Instant(seconds: 100_000), in: db)
-            try Idempotency.expire(before: Instant(seconds: 50_000), in: db)
-            #expect(try Idempotency.lookup(key: "old", op: "o", args: [:], in: db) == .new)
-            #expect(try Idempotency.lookup(key: "new", op: "o", args: [:], in: db) != .new)
+            try Idempotency.remember(key: "old", op: "o", args: [:], reply: ["ok": true], at: Instant(seconds: 0), in: db.tx)
+            try Idempotency.remember(key: "new", op: "o", args: [:], reply: ["ok": true], at: Instant(seconds: 100_000), in: db.tx)
+            try Idempotency.expire(before: Instant(seconds: 50_000), in: db.tx)
+            #expect(try Idempotency.lookup(key: "old", op: "o", args: [:], in: db.tx) == .new)
+            #expect(try Idempotency.lookup(key: "new", op: "o", args: [:], in: db.tx) != .new)
         }
     }
 }

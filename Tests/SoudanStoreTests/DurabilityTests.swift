@@ -15,9 +15,9 @@ import SoudanProtocol
         let directory = NSTemporaryDirectory() + "soudan-durability-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = try Store.open(path: directory + "/soudan.sqlite3", durability: durability, now: Instant(seconds: 1_796_086_800))
-        defer { try? pool.close() }
-        let level = try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        let store = try Store.open(path: directory + "/soudan.sqlite3", durability: durability, now: Instant(seconds: 1_796_086_800))
+        defer { try? store.close() }
+        let level = try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         #expect(level == Self.levels[durability])
     }
 

@@ -41,16 +41,16 @@ import SoudanService
         // The batch that applied the rule rolls back: the no-show did not happen.
         try store.pool.writeWithoutTransaction { db in
             try db.inTransaction {
-                try housekeeping.run(db)
+                try housekeeping.run(db.tx)
                 return .rollback
             }
         }
         #expect(try status(store) == "scheduled")
         // In the same second the rule is not run again, unless told of the rollback.
-        try store.pool.write { db in try housekeeping.run(db) }
+        try store.pool.write { db in try housekeeping.run(db.tx) }
         #expect(try status(store) == "scheduled")
         housekeeping.batchRolledBack()
-        try store.pool.write { db in try housekeeping.run(db) }
+        try store.pool.write { db in try housekeeping.run(db.tx) }
         #expect(try status(store) == "no_show")
     }
 }

@@ -25,10 +25,10 @@ import Testing
         while try rows(store) < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
     }
 
-    func writer(_ store: TemporaryStore, _ pending: PendingAccessRecords, background: (@Sendable (Database) throws -> Bool)? = nil) -> SingleWriter {
+    func writer(_ store: TemporaryStore, _ pending: PendingAccessRecords, background: (@Sendable (StoreTransaction) throws -> Bool)? = nil) -> SingleWriter {
         var hooks = SingleWriter.Hooks()
-        hooks.beforeCommit = { db in try pending.appendAll(in: db) }
-        hooks.background = background ?? { db in try pending.appendSome(in: db) }
+        hooks.beforeCommit = { db in try pending.appendAll(in: db.tx) }
+        hooks.background = background ?? { db in try pending.appendSome(in: db.tx) }
         return store.writer(hooks: hooks)
     }
 
@@ -66,7 +66,7 @@ import Testing
         writer.requestBackground(within: .nanoseconds(0))
         try waitForRows(PendingAccessRecords.batchAtOnce + 1, in: store)
         #expect(try rows(store) == PendingAccessRecords.batchAtOnce + 1)
-        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0) }.ok)
+        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0.tx) }.ok)
     }
 
     /// The lane appends in transactions of `backgroundChunk` records, oldest
@@ -76,7 +76,7 @@ import Testing
         let pending = PendingAccessRecords(key: key)
         let passes = LockedValue<[(nice: Int32, more: Bool)]>([])
         let writer = writer(store, pending) { db in
-            let more = try pending.appendSome(in: db)
+            let more = try pending.appendSome(in: db.tx)
             passes.withLock { $0.append((soudan_thread_nice(), more)) }
             return more
         }
@@ -90,7 +90,7 @@ import Testing
         #expect(seen.allSatisfy { $0.nice == SingleWriter.backgroundNice })
         let times = try store.pool.read { try Int64.fetchAll($0, sql: "SELECT at FROM access_log ORDER BY id") }
         #expect(times == (1...count).map(Int64.init), "in the order the records were added")
-        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0) }.ok)
+        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0.tx) }.ok)
     }
 
     /// A chunk whose transaction fails goes back to the front of the buffer,
@@ -104,18 +104,18 @@ import Testing
         }
         #expect(throws: DatabaseError.self) {
             try store.pool.writeWithoutTransaction { db in
-                try db.inCachedTransaction(.immediate) { _ = try pending.appendSome(in: db, limit: 2) }
+                try db.inCachedTransaction(.immediate) { _ = try pending.appendSome(in: db.tx, limit: 2) }
             }
         }
         pending.laneEnded(committed: false)
         _ = pending.add(record(4))
         try store.pool.write { db in
             try db.execute(sql: "DROP TRIGGER refuse")
-            try pending.appendAll(in: db)
+            try pending.appendAll(in: db.tx)
         }
         let times = try store.pool.read { try Int64.fetchAll($0, sql: "SELECT at FROM access_log ORDER BY id") }
         #expect(times == [1, 2, 3, 4])
-        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0) }.ok)
+        #expect(try store.pool.read { try AccessLog.verify(key: key, in: $0.tx) }.ok)
     }
 
     /// When the lane steps aside for a batch that is past its `beforeCommit`
@@ -128,8 +128,8 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
         let firstBatch = LockedValue(true)
         var hooks = SingleWriter.Hooks()
-        hooks.beforeCommit = { db in try pending.appendAll(in: db) }
-        hooks.background = { db in try pending.appendSome(in: db) }
+        hooks.beforeCommit = { db in try pending.appendAll(in: db.tx) }
+        hooks.background = { db in try pending.appendSome(in: db.tx) }
         hooks.afterBatch = { _ in
             guard firstBatch.withLock({ first in defer { first = false }; return first }) else { return }
             inAfterBatch.signal()

@@ -249,7 +249,7 @@ import SoudanProtocol
         let laneDone = DispatchSemaphore(value: 0)
         var hooks = SingleWriter.Hooks()
         hooks.background = { db in
-            levels.withLock { $0["lane"] = try? Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            levels.withLock { $0["lane"] = try? Int.fetchOne(db.database, sql: "PRAGMA synchronous") }
             laneDone.signal()
             return false
         }
@@ -259,7 +259,7 @@ import SoudanProtocol
         #expect(laneDone.wait(timeout: .now() + 10) == .success)
         let batchDone = DispatchSemaphore(value: 0)
         writer.submit(WriteJob(run: { db in
-            levels.withLock { $0["batch"] = try? Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            levels.withLock { $0["batch"] = try? Int.fetchOne(db.database, sql: "PRAGMA synchronous") }
             return .null
         }, completion: { _ in batchDone.signal() }))
         #expect(batchDone.wait(timeout: .now() + 10) == .success)

@@ -16,7 +16,7 @@ import SoudanProtocol
     }
 
     func current(at offset: Int64, in store: TemporaryStore) throws -> String {
-        try store.pool.read { try TermsStore.current(at: Self.created.adding(seconds: offset), in: $0).version }
+        try store.pool.read { try TermsStore.current(at: Self.created.adding(seconds: offset), in: $0.tx).version }
     }
 
     @Test func theFirstVersionIsInForceFromTheStart() throws {
