@@ -20,6 +20,8 @@ struct FlowScript {
 
     let scenario: Scenario
     let worker: Int
+    /// The week it reads and books in (`LoadWeek`).
+    let week: LoadWeek
     private let ackLog: AckLog?
     private let runTag = 10000 + Int(getpid()) % 89999
     private var flows = 0
@@ -34,9 +36,10 @@ struct FlowScript {
 
     /// - Parameter inherited: consultations of earlier runs this connection may
     ///   cancel as if it had booked them.
-    init(scenario: Scenario, worker: Int, ackLog: AckLog?, inherited: [String] = []) {
+    init(scenario: Scenario, worker: Int, week: LoadWeek, ackLog: AckLog?, inherited: [String] = []) {
         self.scenario = scenario
         self.worker = worker
+        self.week = week
         self.ackLog = ackLog
         myConsultations = inherited
     }
@@ -58,7 +61,6 @@ struct FlowScript {
         return hands
     }
 
-    static let week: JSONObject = ["from": "2026-12-01", "to": "2026-12-07"]
     private static let name: JSONValue = .string("負荷テスト")
 
     mutating func begin() -> Step {
@@ -67,7 +69,7 @@ struct FlowScript {
         case .ping:
             return Step(toAdmin: false, op: "sys.ping", args: [:])
         case .read:
-            return Step(toAdmin: false, op: "slots.available", args: Self.week)
+            return Step(toAdmin: false, op: "slots.available", args: week.range)
         case .lookup:
             guard registeredToLookUp else {
                 seekerNo = String(format: "%05d-%08d", runTag, worker)
@@ -78,7 +80,7 @@ struct FlowScript {
             }
             return Step(toAdmin: false, op: "seeker.get", args: ["seeker_no": .string(seekerNo)])
         case .book, .mixed:
-            guard books else { return Step(toAdmin: false, op: "slots.available", args: Self.week) }
+            guard books else { return Step(toAdmin: false, op: "slots.available", args: week.range) }
             // Unique per run and per flow: a seeker of an earlier run would be busy or at its limit.
             seekerNo = String(format: "%05d-%08d", runTag, worker * 1_000_000 + flows)
             stage = .register
@@ -113,7 +115,7 @@ struct FlowScript {
             ])
         case .consent:
             // Few slots, many seekers: they collide.
-            slot = LoadOffice.slots[Int.random(in: 0..<LoadOffice.slots.count, using: &random)]
+            slot = week.slots[Int.random(in: 0..<week.slots.count, using: &random)]
             stage = .request
             return Step(toAdmin: false, op: "booking.request", args: [
                 "seeker_no": .string(seekerNo), "name": Self.name, "phone": "03-0000-0000",

@@ -74,7 +74,7 @@ final class LoadEngine {
         watch(timer, token: UInt64.max, events: EPOLLIN.rawValue)
         let hands = FlowScript.deal(plan.inherited, scenario: plan.scenario, connections: plan.connections)
         for worker in 0..<plan.connections {
-            let script = FlowScript(scenario: plan.scenario, worker: worker, ackLog: plan.ackLog, inherited: hands[worker] ?? [])
+            let script = FlowScript(scenario: plan.scenario, worker: worker, week: plan.week, ackLog: plan.ackLog, inherited: hands[worker] ?? [])
             // Spread the connections' schedules over one interval.
             let first = start + (interval ?? 0) * UInt64(worker) / UInt64(plan.connections)
             do {

@@ -14,6 +14,8 @@ struct LoadPlan: Sendable {
 
     var socket: String
     var adminSocket: String
+    /// The week of the daemon's clock that the flows read and book in.
+    var week: LoadWeek
     var scenario: Scenario
     var connections: Int
     var pipeline: Int
@@ -54,21 +56,32 @@ struct LoadReport {
     var errors: [String: Int]
     var latency: Histogram<UInt64>
 
+    /// Replies that did what they asked: only these count as throughput.
+    var succeeded: Int { replies - errors.values.reduce(0, +) }
+
+    /// Replies that failed for another reason than losing a slot to another
+    /// seeker (`slot_taken`, which the booking scenario causes on purpose).
+    var unexpectedFailures: Int { errors.filter { $0.key != "slot_taken" }.values.reduce(0, +) }
+
+    /// More than 1 % of the replies failed unexpectedly: the figures measured
+    /// refusals, not work, and the run exits non-zero.
+    var failedTooOften: Bool { unexpectedFailures * 100 > max(replies, 1) }
+
     func summary(scenario: String, connections: Int) -> JSONObject {
         func ms(_ percentile: Double) -> JSONValue { .double(Double(latency.valueAtPercentile(percentile)) / 1000) }
         return [
             "scenario": .string(scenario), "connections": .int(Int64(connections)),
             "duration_s": .double((seconds * 1000).rounded() / 1000), "requests": .int(Int64(replies)), "flows": .int(Int64(flows)),
-            "throughput": .double((Double(replies) / seconds).rounded()),
+            "succeeded": .int(Int64(succeeded)), "throughput": .double((Double(succeeded) / seconds).rounded()),
             "latency_ms": ["p50": ms(50), "p90": ms(90), "p99": ms(99), "p999": ms(99.9), "max": .double(Double(latency.max) / 1000)],
             "errors": .object(JSONObject(errors.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
         ]
     }
 
     func printForPeople(scenario: String, connections: Int, pipeline: Int) {
-        let rate = Double(replies) / seconds
+        let rate = Double(succeeded) / seconds
         print("scenario \(scenario): \(connections) connection(s) × pipeline \(pipeline), \(String(format: "%.2f", seconds)) s")
-        print("  \(replies) replies, \(String(format: "%.0f", rate)) per second")
+        print("  \(replies) replies, \(succeeded) succeeded, \(String(format: "%.0f", rate)) per second")
         let p = [50.0, 90, 99, 99.9].map { String(format: "p%@ %.3f", String($0).replacingOccurrences(of: ".0", with: ""), Double(latency.valueAtPercentile($0)) / 1000) }
         print("  latency ms: " + p.joined(separator: "  ") + String(format: "  max %.3f", Double(latency.max) / 1000))
         if !errors.isEmpty { print("  errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }

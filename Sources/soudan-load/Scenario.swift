@@ -19,28 +19,77 @@ enum Scenario: String, CaseIterable {
     case mixed
 }
 
-/// The office the scenarios book into: counselors added through the API, a
-/// manual clock set to a Monday morning so that the week's slots are bookable.
-struct LoadOffice {
-    static let counselors = 10
-    static let monday = "2026-11-30T09:00:00+09:00"
-    /// Tuesday to Friday, 10:00 to 16:30: 14 slots a day.
-    static let slots: [String] = days.flatMap { day in
-        stride(from: 600, to: 1020, by: 30).map { minute in String(format: "%@T%02d:%02d:00+09:00", day, minute / 60, minute % 60) }
+/// The week the scenarios use, taken from the daemon's clock: the first Monday
+/// 09:00 after it, and the bookable slots of Tuesday to Friday of that week.
+///
+/// Why not fixed dates: on a daemon whose clock had passed them, every booking
+/// failed `in_past` while the tool still reported a throughput.
+struct LoadWeek: Sendable {
+    /// The manual clock is set here before booking.
+    var monday: Instant
+    /// Tuesday to Friday, `YYYY-MM-DD`.
+    var days: [String]
+    /// The slots the booking flows ask for (bookable ones on `days`); filled by
+    /// `LoadOffice.prepare`.
+    var slots: [String] = []
+
+    /// `slots.available` arguments for the week (the read scenarios).
+    var range: JSONObject {
+        ["from": .string(Self.date(monday.adding(days: 1))), "to": .string(Self.date(monday.adding(days: 7)))]
     }
 
-    static let days = ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"]
+    /// The first Monday 09:00 office time at or after `now`, and its week (at,
+    /// so that runs one after another on a manual clock share the week).
+    init(after now: Instant) {
+        let day = Int64((now.seconds + WireTime.officeOffsetSeconds).floorDivided(by: 86_400))
+        // 1970-01-01 was a Thursday: day 4 was a Monday.
+        var monday = day + (7 - (day + 3) % 7) % 7
+        func nineOClock(_ day: Int64) -> Instant { Instant(seconds: day * 86_400 + 9 * 3600 - WireTime.officeOffsetSeconds) }
+        if nineOClock(monday) < now { monday += 7 }
+        self.monday = nineOClock(monday)
+        days = (1...4).map { Self.date(nineOClock(monday).adding(days: $0)) }
+    }
 
-    /// Adds the counselors (existing ones are kept) and sets a manual clock to
-    /// Monday; returns the consultations earlier runs left scheduled on them.
+    static func date(_ instant: Instant) -> String { String(WireTime.format(instant).prefix(10)) }
+}
+
+extension Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
+
+extension Instant {
+    func adding(days: Int64) -> Instant { Instant(seconds: seconds + days * 86_400) }
+}
+
+/// The office the scenarios book into: counselors added through the API, a
+/// manual clock set to a Monday morning after the daemon's clock, so that the
+/// week's slots are bookable.
+struct LoadOffice {
+    static let counselors = 10
+
+    /// The daemon's clock (`sys.ping`), for the week of the non-booking scenarios.
+    static func week(socket: String) throws -> LoadWeek {
+        let reply = try SoudanConnection(path: socket).call("sys.ping", nil)
+        guard reply.ok, let now = reply.result["now"]?.stringValue.flatMap(WireTime.parseInstant) else {
+            throw LoadError.setup("sys.ping: \(reply.raw)")
+        }
+        return LoadWeek(after: now)
+    }
+
+    /// Adds the counselors (existing ones are kept), sets a manual clock to the
+    /// first Monday after the daemon's clock, and finds that week's bookable
+    /// slots; returns the week and the consultations earlier runs left
+    /// scheduled in it on these counselors.
     ///
-    /// Why: a flow cancels only consultations it can name, and a new run knows
-    /// none of its own yet. On a daemon that earlier runs had filled (the
-    /// benchmark runs book several times on one), every flow then met
-    /// `slot_taken` and nothing came free again: the run measured refusals, not
-    /// bookings. Handed to the flows, the earlier consultations keep the slots
-    /// turning over as in a first run.
-    static func prepare(adminSocket: String) throws -> [String] {
+    /// Why the earlier consultations: a flow cancels only consultations it can
+    /// name, and a new run knows none of its own yet. On a daemon that earlier
+    /// runs had filled, every flow then met `slot_taken` and nothing came free
+    /// again: the run measured refusals, not bookings. Handed to the flows, the
+    /// earlier consultations keep the slots turning over as in a first run.
+    static func prepare(adminSocket: String) throws -> (week: LoadWeek, scheduled: [String]) {
         let admin = try SoudanConnection(path: adminSocket)
         for n in 1...counselors {
             let id = String(format: "load-%02d", n)
@@ -50,12 +99,23 @@ struct LoadOffice {
             ])
             guard reply.ok || reply.errorCode == "conflict" else { throw LoadError.setup("counselor.add: \(reply.raw)") }
         }
-        let clock = try admin.call("clock.set", ["now": .string(monday)])
-        guard clock.ok || clock.errorCode == "invalid_args" else {
-            throw LoadError.setup("the daemon must run with --clock manual (earlier than \(monday)) for booking scenarios: \(clock.raw)")
+        let ping = try admin.call("sys.ping", nil)
+        guard ping.ok, let now = ping.result["now"]?.stringValue.flatMap(WireTime.parseInstant) else {
+            throw LoadError.setup("sys.ping: \(ping.raw)")
         }
+        var week = LoadWeek(after: now)
+        let clock = try admin.call("clock.set", ["now": .string(WireTime.format(week.monday))])
+        guard clock.ok else {
+            throw LoadError.setup("the daemon must run with --clock manual for booking scenarios: \(clock.raw)")
+        }
+        let available = try admin.call("slots.available", ["from": .string(week.days[0]), "to": .string(week.days[3])])
+        guard available.ok, case .array(let slots)? = available.result["slots"] else {
+            throw LoadError.setup("slots.available: \(available.raw)")
+        }
+        week.slots = slots.compactMap { $0["bookable"] == .bool(true) ? $0["start"]?.stringValue : nil }
+        guard !week.slots.isEmpty else { throw LoadError.setup("no bookable slot from \(week.days[0]) to \(week.days[3])") }
         var scheduled: [String] = []
-        for day in days {
+        for day in week.days {
             let reply = try admin.call("consultation.list", ["date": .string(day), "status": "scheduled"])
             guard reply.ok, case .array(let consultations)? = reply.result["consultations"] else {
                 throw LoadError.setup("consultation.list: \(reply.raw)")
@@ -66,7 +126,7 @@ struct LoadOffice {
                 scheduled.append(id)
             }
         }
-        return scheduled
+        return (week, scheduled)
     }
 }
 

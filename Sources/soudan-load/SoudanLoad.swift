@@ -13,7 +13,9 @@ struct SoudanLoad: ParsableCommand {
             flight (ping and read; flows of several dependent requests run one at a time). With --rate: \
             open loop at that many flows per second in total; latency is measured from each flow's intended \
             start, so a stall shows in the figures instead of hiding (coordinated omission). Booking scenarios \
-            need a daemon with --clock manual (they set it to a Monday) and add their own counselors.
+            need a daemon with --clock manual (they set it to the first Monday after the daemon's clock) and add \
+            their own counselors. Throughput counts successful replies only; the run exits 1 when more than \
+            1 % of the replies fail with a code other than slot_taken.
             """)
 
     @Option(help: "The service socket.") var socket = "./var/soudan.sock"
@@ -36,9 +38,14 @@ struct SoudanLoad: ParsableCommand {
     }
 
     func run() throws {
-        let inherited = scenario == .book || scenario == .mixed ? try LoadOffice.prepare(adminSocket: adminSocket) : []
+        let (week, inherited): (LoadWeek, [String]) = switch scenario {
+        case .book, .mixed: try LoadOffice.prepare(adminSocket: adminSocket)
+        case .read: (try LoadOffice.week(socket: socket), [])
+        // They read no slots: any week will do, and the daemon is not asked first.
+        case .ping, .lookup: (LoadWeek(after: Instant(seconds: Int64(Date().timeIntervalSince1970))), [])
+        }
         let runner = LoadRunner(plan: LoadPlan(
-            socket: socket, adminSocket: adminSocket, scenario: scenario, connections: connections, pipeline: pipeline,
+            socket: socket, adminSocket: adminSocket, week: week, scenario: scenario, connections: connections, pipeline: pipeline,
             stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate,
             replyTimeout: timeout, ackLog: try ackLog.map(AckLog.init(path:)), inherited: inherited))
         let report = runner.run(progress: isatty(2) == 1 && !json)
@@ -46,6 +53,11 @@ struct SoudanLoad: ParsableCommand {
             print(JSONWriter.string(.object(report.summary(scenario: scenario.rawValue, connections: connections))))
         } else {
             report.printForPeople(scenario: scenario.rawValue, connections: connections, pipeline: pipeline)
+        }
+        if report.failedTooOften {
+            FileHandle.standardError.write(Data(
+                "soudan-load: \(report.unexpectedFailures) of \(report.replies) replies failed (other than slot_taken): over 1 %\n".utf8))
+            throw ExitCode(1)
         }
     }
 }

@@ -52,6 +52,19 @@ import Testing
         #expect(verify.stdout.contains("chain intact"))
     }
 
+    /// As with git or systemctl: `soudanctl --socket X --json today`.
+    @Test func theSharedOptionsMayComeBeforeTheSubcommand() throws {
+        let daemon = try TestDaemon()
+        let ping = try runProcess(Self.binary, ["--socket", daemon.adminPath, "--json", "ping"])
+        #expect(ping.status == 0)
+        #expect(ping.stdout.contains("\"pong\""))
+        let nested = try runProcess(Self.binary, ["--socket=\(daemon.adminPath)", "--timeout", "5", "clock", "advance", "15", "--json"])
+        #expect(nested.status == 0)
+        #expect(nested.stdout.contains("\"now\""))
+        // Not an option of soudanctl's: still refused as before.
+        #expect(try runProcess(Self.binary, ["--sockett", daemon.adminPath, "ping"]).status != 0)
+    }
+
     @Test func theSocketCanComeFromTheEnvironment() throws {
         let daemon = try TestDaemon()
         let process = Process()
