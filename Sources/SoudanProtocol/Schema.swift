@@ -19,7 +19,7 @@ public final class Schema: Sendable {
     let constValue: JSONValue?
     let minLength: Int?
     let maxLength: Int?
-    let pattern: Pattern?
+    let pattern: SchemaPattern?
     let minimum: Double?
     let maximum: Double?
     let format: Format?
@@ -34,12 +34,6 @@ public final class Schema: Sendable {
         case date
         case dateTime = "date-time"
         case timeOfDay = "time-of-day"
-    }
-
-    /// The source text of a pattern, and a compiled matcher for it.
-    struct Pattern: Sendable {
-        let text: String
-        let matcher: SimplePattern
     }
 
     public struct CompileError: Error, CustomStringConvertible {
@@ -100,8 +94,8 @@ public final class Schema: Sendable {
         minLength = object["minLength"]?.intValue.map(Int.init)
         maxLength = object["maxLength"]?.intValue.map(Int.init)
         if let text = object["pattern"]?.stringValue {
-            guard let matcher = SimplePattern(text) else { throw CompileError(description: "unsupported pattern \(text)") }
-            pattern = Pattern(text: text, matcher: matcher)
+            guard let compiled = SchemaPattern(text) else { throw CompileError(description: "pattern \(text) is not a regular expression") }
+            pattern = compiled
         } else {
             pattern = nil
         }
@@ -125,10 +119,10 @@ public final class Schema: Sendable {
         if let types, !types.contains(where: { Self.matches(value, type: $0) }) {
             throw .invalidArgs(field: path, "\(here) must be \(Self.describe(types)), not \(value.typeName)")
         }
-        if let constValue, value != constValue {
+        if let constValue, !Self.equal(value, constValue) {
             throw .invalidArgs(field: path, "\(here) must be \(JSONWriter.string(constValue))")
         }
-        if let enumValues, !enumValues.contains(value) {
+        if let enumValues, !enumValues.contains(where: { Self.equal(value, $0) }) {
             let choices = enumValues.map { JSONWriter.string($0) }.joined(separator: ", ")
             throw .invalidArgs(field: path, "\(here) must be one of \(choices)")
         }
@@ -182,7 +176,7 @@ public final class Schema: Sendable {
                 throw .invalidArgs(field: path, "\(here) must have at most \(maxLength) characters")
             }
         }
-        if let pattern, !pattern.matcher.matches(s) {
+        if let pattern, !pattern.matches(s) {
             throw .invalidArgs(field: path, "\(here) must match \(pattern.text)")
         }
         switch format {
@@ -216,5 +210,20 @@ public final class Schema: Sendable {
 
     private static func describe(_ types: [String]) -> String {
         types.map { t in t == "integer" || t == "array" || t == "object" ? "an \(t)" : "a \(t)" }.joined(separator: " or ")
+    }
+
+    /// Equality as JSON Schema defines it for `enum` and `const`: numbers by
+    /// value (`1` and `1.0` are equal), arrays and objects member by member.
+    static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .double(let y)), (.double(let y), .int(let x)):
+            return y.rounded() == y && abs(y) < 9.2e18 && Int64(y) == x
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        case (.object(let x), .object(let y)):
+            return x.keys.count == y.keys.count && x.allSatisfy { member in y[member.key].map { equal(member.value, $0) } ?? false }
+        default:
+            return a == b
+        }
     }
 }
