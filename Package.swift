@@ -1,3 +1,4 @@
+import Foundation
 // swift-tools-version:6.1
 //
 // The layers, from the bottom up (dependencies point one way):
@@ -9,7 +10,6 @@
 //   SoudanClient    a small blocking client for soudanctl, soudan-load and the tests
 //   soudand / soudanctl / soudan-load   thin executables
 import PackageDescription
-import Foundation
 
 /// scripts/fuzz sets SOUDAN_FUZZ=1: the fuzz target then links libFuzzer (which
 /// brings `main`) and compiles with -DFUZZING; every other target gets coverage
@@ -132,8 +132,10 @@ let package = Package(
         .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain", "SoudanSync"], swiftSettings: strict),
         .testTarget(
             name: "SoudanStoreTests",
-            dependencies: ["SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol", "SoudanSync", "CSoudanShim",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol", "SoudanSync", "CSoudanShim",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "SoudanServerTests", dependencies: ["SoudanServer", "SoudanProtocol"], swiftSettings: strict),
         .testTarget(

@@ -34,12 +34,14 @@ public enum BookingRules {
             throw WireError(.notEligible, "the seeker has not opened My Page (Art. 2(1))", details: ["reason": "no_my_page"])
         }
         guard seeker.webcamDevice else {
-            throw WireError(.notEligible, "the seeker has no device for web-camera calls (Art. 2(2))",
-                            details: ["reason": "no_webcam_device"])
+            throw WireError(
+                .notEligible, "the seeker has no device for web-camera calls (Art. 2(2))",
+                details: ["reason": "no_webcam_device"])
         }
         guard seeker.consentedVersion == currentTerms else {
-            throw WireError(.consentRequired, "the seeker must agree to the terms in force, version \(currentTerms) (Art. 2(3), 11)",
-                            details: ["current_version": .string(currentTerms)])
+            throw WireError(
+                .consentRequired, "the seeker must agree to the terms in force, version \(currentTerms) (Art. 2(3), 11)",
+                details: ["current_version": .string(currentTerms)])
         }
         switch seeker.status {
         case .suspended: throw WireError(.seekerSuspended, "the seeker is suspended (Art. 10(1))")
@@ -65,23 +67,26 @@ public enum BookingRules {
         _ start: Instant, field: String, calendar: OfficeCalendar, now: Instant, overrideCutoff: Bool = false
     ) throws(WireError) {
         guard calendar.isOfficeSlot(start) else {
-            throw WireError(.outsideHours, "\(WireTime.format(start)) is not in office hours on a business day",
-                            details: ["field": .string(field)])
+            throw WireError(
+                .outsideHours, "\(WireTime.format(start)) is not in office hours on a business day",
+                details: ["field": .string(field)])
         }
         guard start >= now else {
             throw WireError(.inPast, "\(WireTime.format(start)) is in the past", details: ["field": .string(field)])
         }
         if !overrideCutoff, OfficeCalendar.isPastCutoff(slot: start, now: now) {
-            throw WireError(.pastCutoff, "bookings for \(WireTime.format(start)) closed at the end of the previous day (Art. 4(1))",
-                            details: ["field": .string(field), "cutoff": .string(WireTime.format(OfficeCalendar.cutoff(forSlotAt: start)))])
+            throw WireError(
+                .pastCutoff, "bookings for \(WireTime.format(start)) closed at the end of the previous day (Art. 4(1))",
+                details: ["field": .string(field), "cutoff": .string(WireTime.format(OfficeCalendar.cutoff(forSlotAt: start)))])
         }
     }
 
     /// Open requests plus scheduled consultations must stay under the limit.
     public static func checkOpenLimit(open: Int, limit: Int) throws(WireError) {
         guard open < limit else {
-            throw WireError(.limitReached, "the seeker already has \(open) open requests and scheduled consultations (limit \(limit))",
-                            details: ["limit": .int(Int64(limit))])
+            throw WireError(
+                .limitReached, "the seeker already has \(open) open requests and scheduled consultations (limit \(limit))",
+                details: ["limit": .int(Int64(limit))])
         }
     }
 

@@ -1,6 +1,6 @@
-public import SoudanProtocol
 import Dispatch
 import Foundation
+public import SoudanProtocol
 import SoudanSync
 
 /// The daemon's one source of "now" for every rule, access record, idempotency

@@ -36,7 +36,8 @@ public enum ConsultationStatus: String, Sendable, CaseIterable {
     public func canMove(to next: ConsultationStatus) -> Bool {
         switch (self, next) {
         case (.scheduled, .inProgress), (.scheduled, .cancelled), (.scheduled, .noShow), (.inProgress, .completed),
-             (.inProgress, .stopped): true
+            (.inProgress, .stopped):
+            true
         default: false
         }
     }
@@ -57,4 +58,3 @@ public enum CancelChannel: String, Sendable, CaseIterable {
     case window
     case system
 }
-

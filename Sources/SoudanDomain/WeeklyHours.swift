@@ -81,9 +81,10 @@ public struct WeeklyHours: Sendable, Equatable {
     public var json: JSONValue {
         var object = JSONObject()
         for day in [1, 2, 3, 4, 5, 6, 0] where !days[day].isEmpty {
-            object[Self.dayKeys[day]] = .array(days[day].map {
-                .array([.string(WireTime.formatTimeOfDay($0.start)), .string(WireTime.formatTimeOfDay($0.end))])
-            })
+            object[Self.dayKeys[day]] = .array(
+                days[day].map {
+                    .array([.string(WireTime.formatTimeOfDay($0.start)), .string(WireTime.formatTimeOfDay($0.end))])
+                })
         }
         return .object(object)
     }

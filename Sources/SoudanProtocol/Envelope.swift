@@ -50,7 +50,8 @@ public struct Request: Sendable, Equatable {
         case nil:
             return .failure(EnvelopeError(id: nil, error: WireError(.badRequest, "the request has no \"id\"", details: ["field": "id"])))
         default:
-            return .failure(EnvelopeError(id: nil, error: WireError(.badRequest, "\"id\" must be a string or an integer", details: ["field": "id"])))
+            return .failure(
+                EnvelopeError(id: nil, error: WireError(.badRequest, "\"id\" must be a string or an integer", details: ["field": "id"])))
         }
         func fail(_ message: String, field: String) -> Result<Request, EnvelopeError> {
             .failure(EnvelopeError(id: id, error: WireError(.badRequest, message, details: ["field": .string(field)])))

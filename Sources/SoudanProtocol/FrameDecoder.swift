@@ -10,8 +10,9 @@ public enum FrameError: Error, Equatable, Sendable {
         switch self {
         case .empty: WireError(.badFrame, "a frame of length 0 is not allowed")
         case .tooLarge(let length, let limit):
-            WireError(.frameTooLarge, "frame of \(length) bytes is over the limit of \(limit)",
-                      details: ["length": .int(Int64(length)), "max_frame": .int(Int64(limit))])
+            WireError(
+                .frameTooLarge, "frame of \(length) bytes is over the limit of \(limit)",
+                details: ["length": .int(Int64(length)), "max_frame": .int(Int64(limit))])
         }
     }
 }
@@ -73,7 +74,8 @@ public struct FrameDecoder: Sendable {
     public mutating func next() throws(FrameError) -> [UInt8]? {
         if case .waitingForHeader = state {
             guard bufferedByteCount >= 4 else { return nil }
-            let length = UInt32(buffer[readIndex]) << 24 | UInt32(buffer[readIndex + 1]) << 16
+            let length =
+                UInt32(buffer[readIndex]) << 24 | UInt32(buffer[readIndex + 1]) << 16
                 | UInt32(buffer[readIndex + 2]) << 8 | UInt32(buffer[readIndex + 3])
             if length == 0 { throw .empty }
             if length > maxFrame { throw .tooLarge(length: length, limit: maxFrame) }

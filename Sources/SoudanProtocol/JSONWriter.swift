@@ -93,7 +93,8 @@ extension JSONWriter {
         case .array(let elements) where !elements.isEmpty:
             return "[\n" + elements.map { inner + pretty($0, indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
         case .object(let object) where !object.isEmpty:
-            return "{\n" + object.members.map { inner + string(.string($0.key)) + ": " + pretty($0.value, indent: inner) }
+            return "{\n"
+                + object.members.map { inner + string(.string($0.key)) + ": " + pretty($0.value, indent: inner) }
                 .joined(separator: ",\n") + "\n\(indent)}"
         default:
             return string(value)

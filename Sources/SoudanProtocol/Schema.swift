@@ -170,7 +170,8 @@ public final class Schema: Sendable {
         if minLength != nil || maxLength != nil {
             let length = s.unicodeScalars.count
             if let minLength, length < minLength {
-                throw .invalidArgs(field: path, minLength == 1 ? "\(here) must not be empty" : "\(here) must have at least \(minLength) characters")
+                throw .invalidArgs(
+                    field: path, minLength == 1 ? "\(here) must not be empty" : "\(here) must have at least \(minLength) characters")
             }
             if let maxLength, length > maxLength {
                 throw .invalidArgs(field: path, "\(here) must have at most \(maxLength) characters")

@@ -82,7 +82,8 @@ final class Connection {
     /// while earlier writes are queued, so bytes never overtake each other.
     private func write(_ bytes: [UInt8]) {
         let written = bytes.withUnsafeBytes { raw -> Int32 in
-            var buffer = uv_buf_init(UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(raw.count))
+            var buffer = uv_buf_init(
+                UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(raw.count))
             return uv_try_write(asStream(handle), &buffer, 1)
         }
         if written == Int32(bytes.count) {

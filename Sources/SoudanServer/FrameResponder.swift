@@ -1,9 +1,10 @@
-public import SoudanProtocol
 import CLibUV
-#if canImport(Glibc)
-import Glibc
-#endif
+public import SoudanProtocol
 import SoudanSync
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Who is on the other end of a connection, as the kernel says (SO_PEERCRED).
 public struct PeerInfo: Sendable, Equatable {

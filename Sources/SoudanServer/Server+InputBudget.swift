@@ -18,8 +18,9 @@ extension Server {
         if inputBudgetSpent {
             if connection.isInsideFrame, pausedForInput.insert(connection.id).inserted {
                 if pausedForInput.count == 1 {
-                    logger.warning("input budget spent: connections holding part of a frame are paused",
-                                   metadata: ["max_input_buffer": "\(configuration.maxInputBuffer)"])
+                    logger.warning(
+                        "input budget spent: connections holding part of a frame are paused",
+                        metadata: ["max_input_buffer": "\(configuration.maxInputBuffer)"])
                 }
                 connection.pauseForInput()
             }

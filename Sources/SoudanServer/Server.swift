@@ -84,18 +84,22 @@ public final class Server {
         sweepTimer.pointee.data = Unmanaged.passRetained(self).toOpaque()
         let limits = configuration.connectionLimits
         let interval = max(20, min(1000, min(limits.idleTimeoutMs, limits.stalledWriteTimeoutMs) / 4))
-        uv_timer_start(sweepTimer, { timer in
-            guard let data = timer?.pointee.data else { return }
-            Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().sweep()
-        }, interval, interval)
+        uv_timer_start(
+            sweepTimer,
+            { timer in
+                guard let data = timer?.pointee.data else { return }
+                Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().sweep()
+            }, interval, interval)
         for signal in [SIGTERM, SIGINT] {
             let handle = allocateHandle(uv_signal_t.self)
             uv_signal_init(loop, handle)
             handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-            uv_signal_start(handle, { handle, signal in
-                guard let data = handle?.pointee.data else { return }
-                Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().beginShutdown(signal: signal)
-            }, signal)
+            uv_signal_start(
+                handle,
+                { handle, signal in
+                    guard let data = handle?.pointee.data else { return }
+                    Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().beginShutdown(signal: signal)
+                }, signal)
             signals.append(handle)
         }
         do {
@@ -108,7 +112,8 @@ public final class Server {
                 listeners.append(try Listener(role: .admin, adopting: fd, loop: loop))
             } else {
                 let mode: mode_t = configuration.adminGroup == nil ? 0o600 : 0o660
-                listeners.append(try Listener(role: .admin, path: configuration.adminPath, mode: mode, group: configuration.adminGroup, loop: loop))
+                listeners.append(
+                    try Listener(role: .admin, path: configuration.adminPath, mode: mode, group: configuration.adminGroup, loop: loop))
             }
             for listener in listeners {
                 listener.handle.pointee.data = Unmanaged.passRetained(ListenerBox(server: self, role: listener.role)).toOpaque()
@@ -207,7 +212,8 @@ public final class Server {
     /// small reply, and closes it; it never becomes a connection.
     private func refuse(_ client: UnsafeMutablePointer<uv_pipe_t>, reply: [UInt8]) {
         reply.withUnsafeBytes { raw in
-            var buffer = uv_buf_init(UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(raw.count))
+            var buffer = uv_buf_init(
+                UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(raw.count))
             _ = uv_try_write(asStream(client), &buffer, 1)
         }
         closeAndFree(asHandle(client))

@@ -6,10 +6,15 @@ import SoudanStore
 enum AuditOperations {
     static func make(_ env: ServiceEnvironment) -> [Operation] {
         [
-            Operation("audit.verify", sockets: Sockets.admin, recording: .seesEveryAnsweredRequest, .read { db, context in
-                let check = try AccessLog.verify(key: env.auditKey, anchor: anchor(context.args["anchor"]), in: db)
-                return ["ok": .bool(check.ok), "rows": .int(Int64(check.rows)), "first_broken": JSONValue(check.firstBroken.map(Int64.init))]
-            })
+            Operation(
+                "audit.verify", sockets: Sockets.admin, recording: .seesEveryAnsweredRequest,
+                .read { db, context in
+                    let check = try AccessLog.verify(key: env.auditKey, anchor: anchor(context.args["anchor"]), in: db)
+                    return [
+                        "ok": .bool(check.ok), "rows": .int(Int64(check.rows)),
+                        "first_broken": JSONValue(check.firstBroken.map(Int64.init)),
+                    ]
+                })
         ]
     }
 

@@ -8,17 +8,19 @@ enum AvailabilityOperations {
 
     static func make(_ env: ServiceEnvironment) -> [Operation] {
         [
-            Operation("slots.available", sockets: Sockets.both, .read { db, context in
-                let (from, to) = try dateRange(context.args, maxDates: maxDates)
-                let counselors = try CounselorStore.all(in: db)
-                let absences = try CounselorStore.absences(from: from, to: to, in: db)
-                let booked = try ConsultationStore.bookedCounselors(
-                    from: OfficeCalendar.startOfDay(from), to: OfficeCalendar.startOfDay(to.adding(days: 1)), in: db)
-                let available = SlotAvailability.slots(
-                    from: from, through: to, calendar: env.calendar, counselors: counselors, absences: absences, booked: booked,
-                    now: context.now)
-                return ["slots": .encoded(encode(available))]
-            })
+            Operation(
+                "slots.available", sockets: Sockets.both,
+                .read { db, context in
+                    let (from, to) = try dateRange(context.args, maxDates: maxDates)
+                    let counselors = try CounselorStore.all(in: db)
+                    let absences = try CounselorStore.absences(from: from, to: to, in: db)
+                    let booked = try ConsultationStore.bookedCounselors(
+                        from: OfficeCalendar.startOfDay(from), to: OfficeCalendar.startOfDay(to.adding(days: 1)), in: db)
+                    let available = SlotAvailability.slots(
+                        from: from, through: to, calendar: env.calendar, counselors: counselors, absences: absences, booked: booked,
+                        now: context.now)
+                    return ["slots": .encoded(encode(available))]
+                })
         ]
     }
 

@@ -126,16 +126,19 @@ public struct DaemonConfig: Sendable, Equatable {
                 let id = object["counselor_id"]?.stringValue ?? ""
                 guard seen.insert(id).inserted else { throw Invalid(key: "\(key).counselor_id", message: "duplicate counselor_id \(id)") }
                 let meeting = object["meeting"]?.objectValue ?? [:]
-                let hours = try object["weekly"]?.objectValue.map { (w) throws(Invalid) in try weekly(w, key: "\(key).weekly") }
+                let hours =
+                    try object["weekly"]?.objectValue.map { (w) throws(Invalid) in try weekly(w, key: "\(key).weekly") }
                     ?? config.office.hours
                 if let day = hours.firstOutside(config.office.hours) {
                     throw Invalid(key: "\(key).weekly.\(day)", message: "counselor hours must lie inside office hours")
                 }
-                counselors.append(CounselorSettings(
-                    counselorID: id, name: object["name"]?.stringValue ?? "",
-                    meeting: .init(joinURL: meeting["join_url"]?.stringValue ?? "", meetingID: meeting["meeting_id"]?.stringValue ?? "",
-                                   passcode: meeting["passcode"]?.stringValue ?? ""),
-                    weekly: hours))
+                counselors.append(
+                    CounselorSettings(
+                        counselorID: id, name: object["name"]?.stringValue ?? "",
+                        meeting: .init(
+                            joinURL: meeting["join_url"]?.stringValue ?? "", meetingID: meeting["meeting_id"]?.stringValue ?? "",
+                            passcode: meeting["passcode"]?.stringValue ?? ""),
+                        weekly: hours))
             }
             config.counselors = counselors
         }

@@ -18,23 +18,24 @@ extension Dispatcher {
         id: RequestID?, op: String, result: JSONObject, context: RequestContext, caller: Caller, reply: @escaping ReplyHandler
     ) {
         let record = accessRecord(context, op: op, code: "ok", caller: caller)
-        writer.submit(WriteJob(
-            run: { [self] _ in
-                pendingAccess.addFromWriter(record)
-                return .null
-            },
-            completion: { [self] outcome in
-                switch outcome {
-                case .success:
-                    send(id: id, body: ["ok": true, "result": .object(result)], op: op, caller: caller, reply: reply)
-                case .failure(let error):
-                    let failure = wireError(WriteBatchFailed(underlying: error), op: op)
-                    var refused = record
-                    refused.code = failure.code.rawValue
-                    recordLater(refused)
-                    send(id: id, body: Self.errorBody(failure), op: op, caller: caller, reply: reply)
-                }
-            }))
+        writer.submit(
+            WriteJob(
+                run: { [self] _ in
+                    pendingAccess.addFromWriter(record)
+                    return .null
+                },
+                completion: { [self] outcome in
+                    switch outcome {
+                    case .success:
+                        send(id: id, body: ["ok": true, "result": .object(result)], op: op, caller: caller, reply: reply)
+                    case .failure(let error):
+                        let failure = wireError(WriteBatchFailed(underlying: error), op: op)
+                        var refused = record
+                        refused.code = failure.code.rawValue
+                        recordLater(refused)
+                        send(id: id, body: Self.errorBody(failure), op: op, caller: caller, reply: reply)
+                    }
+                }))
     }
 
     /// Runs `next` once every access record waiting has committed: the records
@@ -43,21 +44,23 @@ extension Dispatcher {
     func afterEveryAnsweredRequestIsLogged(
         _ request: Request, caller: Caller, reply: @escaping ReplyHandler, _ next: @escaping @Sendable () -> Void
     ) {
-        writer.submit(WriteJob(
-            run: { [self] db in
-                try pendingAccess.appendAll(in: db)
-                return .null
-            },
-            completion: { [self] outcome in
-                switch outcome {
-                case .success:
-                    next()
-                case .failure(let error):
-                    let failure = wireError(WriteBatchFailed(underlying: error), op: request.op)
-                    finish(id: request.id, op: request.op, result: .failure(failure), caller: caller,
-                           record: makeContext(request, caller: caller, now: clock.now()), reply: reply)
-                }
-            }))
+        writer.submit(
+            WriteJob(
+                run: { [self] db in
+                    try pendingAccess.appendAll(in: db)
+                    return .null
+                },
+                completion: { [self] outcome in
+                    switch outcome {
+                    case .success:
+                        next()
+                    case .failure(let error):
+                        let failure = wireError(WriteBatchFailed(underlying: error), op: request.op)
+                        finish(
+                            id: request.id, op: request.op, result: .failure(failure), caller: caller,
+                            record: makeContext(request, caller: caller, now: clock.now()), reply: reply)
+                    }
+                }))
     }
 
     /// Puts a record in the waiting buffer and asks the writer to take it.

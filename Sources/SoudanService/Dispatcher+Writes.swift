@@ -43,7 +43,8 @@ extension Dispatcher {
                     // client was answered, with what the job had learned (its seeker),
                     // or only the arguments if the job never ran.
                     let failure = wireError(error, op: request.op)
-                    var record = left.record
+                    var record =
+                        left.record
                         ?? accessRecord(makeContext(request, caller: caller, now: clock.now()), op: request.op, code: "", caller: caller)
                     record.code = failure.code.rawValue
                     recordLater(record)

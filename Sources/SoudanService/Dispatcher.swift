@@ -1,9 +1,9 @@
 public import Dispatch
+import Foundation
 import Logging
 import SoudanDomain
 public import SoudanProtocol
 import SoudanStore
-import Foundation
 
 /// Turns a frame into a reply: decodes the envelope, finds the operation, checks
 /// the socket and the arguments, runs the body where it belongs (loop thread,
@@ -91,8 +91,9 @@ public final class Dispatcher: Sendable {
         }
         guard operation.sockets.contains(caller.socket) else {
             let allowed = operation.sockets.map(\.rawValue).sorted().joined(separator: ", ")
-            let error = WireError(.forbidden, "\(request.op) is not served on the \(caller.socket) socket (only: \(allowed))",
-                                  details: ["op": .string(request.op), "socket": .string(caller.socket.rawValue)])
+            let error = WireError(
+                .forbidden, "\(request.op) is not served on the \(caller.socket) socket (only: \(allowed))",
+                details: ["op": .string(request.op), "socket": .string(caller.socket.rawValue)])
             finish(id: request.id, op: request.op, result: .failure(error), caller: caller, record: nil, reply: reply)
             return
         }
@@ -125,13 +126,15 @@ public final class Dispatcher: Sendable {
                     if case .mismatch = try store.read({ db in
                         try Idempotency.lookup(key: key, op: request.op, args: request.args, in: db)
                     }) {
-                        finish(id: request.id, op: request.op, result: .failure(Self.mismatch(key)), caller: caller,
-                               record: nil, reply: reply)
+                        finish(
+                            id: request.id, op: request.op, result: .failure(Self.mismatch(key)), caller: caller,
+                            record: nil, reply: reply)
                         return
                     }
                 } catch {
-                    finish(id: request.id, op: request.op, result: .failure(wireError(error, op: request.op)), caller: caller,
-                           record: nil, reply: reply)
+                    finish(
+                        id: request.id, op: request.op, result: .failure(wireError(error, op: request.op)), caller: caller,
+                        record: nil, reply: reply)
                     return
                 }
                 runRead(request, operation, caller: caller, reply: reply)
@@ -172,8 +175,9 @@ public final class Dispatcher: Sendable {
     }
 
     func makeContext(_ request: Request, caller: Caller, now: Instant) -> RequestContext {
-        RequestContext(socket: caller.socket, uid: caller.uid, pid: caller.pid, now: now, args: request.args,
-                       seekerNo: request.args["seeker_no"]?.stringValue)
+        RequestContext(
+            socket: caller.socket, uid: caller.uid, pid: caller.pid, now: now, args: request.args,
+            seekerNo: request.args["seeker_no"]?.stringValue)
     }
 
     /// Maps any error to what the wire can say: domain errors carry their code;
@@ -244,14 +248,17 @@ public final class Dispatcher: Sendable {
     /// Sends a reply that does not wait for its access record: the record goes
     /// into the waiting buffer first, so anything that runs after this reply
     /// left (a disclosure) finds it.
-    func finish(id: RequestID?, op: String?, result: Result<JSONObject, WireError>, caller: Caller, record: RequestContext?,
-                reply: @escaping ReplyHandler) {
+    func finish(
+        id: RequestID?, op: String?, result: Result<JSONObject, WireError>, caller: Caller, record: RequestContext?,
+        reply: @escaping ReplyHandler
+    ) {
         let body: JSONObject
         switch result {
         case .success(let value): body = ["ok": true, "result": .object(value)]
         case .failure(let error): body = Self.errorBody(error)
         }
-        let context = record ?? RequestContext(socket: caller.socket, uid: caller.uid, pid: caller.pid, now: clock.now(), args: [:], seekerNo: nil)
+        let context =
+            record ?? RequestContext(socket: caller.socket, uid: caller.uid, pid: caller.pid, now: clock.now(), args: [:], seekerNo: nil)
         recordLater(accessRecord(context, op: op, code: Self.code(of: body), caller: caller))
         send(id: id, body: body, op: op, caller: caller, reply: reply)
     }

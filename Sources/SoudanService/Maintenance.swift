@@ -35,8 +35,9 @@ public final class Maintenance: Sendable {
             if attempt > 1 { logger.notice("WAL truncated after a purge", metadata: ["attempts": "\(attempt)"]) }
         } catch {
             guard attempt < truncateAttempts else {
-                logger.warning("WAL not truncated after a purge: erased values may stay in the -wal file until a later checkpoint",
-                               metadata: ["error": "\(error)"])
+                logger.warning(
+                    "WAL not truncated after a purge: erased values may stay in the -wal file until a later checkpoint",
+                    metadata: ["error": "\(error)"])
                 return
             }
             TimerThread.shared.schedule(after: .seconds(1)) { truncateWAL(store, logger: logger, attempt: attempt + 1) }

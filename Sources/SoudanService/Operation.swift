@@ -1,5 +1,5 @@
-public import SoudanProtocol
 import SoudanDomain
+public import SoudanProtocol
 public import SoudanStore
 
 /// What a handler knows about the request it serves.

@@ -1,6 +1,6 @@
 import Dispatch
-import SoudanSync
 import SoudanStore
+import SoudanSync
 
 /// Access records on their way into the log, kept until a transaction that
 /// appended them has committed.

@@ -13,8 +13,9 @@ extension SeekerRecord {
     }
 
     var facts: SeekerFacts {
-        SeekerFacts(myPage: myPage, webcamDevice: webcamDevice, status: status,
-                    consentedVersion: consentedVersion)
+        SeekerFacts(
+            myPage: myPage, webcamDevice: webcamDevice, status: status,
+            consentedVersion: consentedVersion)
     }
 }
 

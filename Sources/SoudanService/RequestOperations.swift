@@ -6,16 +6,22 @@ import SoudanStore
 enum RequestOperations {
     static func make(_ env: ServiceEnvironment) -> [Operation] {
         [
-            Operation("booking.request", sockets: Sockets.both, .write { db, context in
-                try request(&context, env: env, in: db)
-            }),
-            Operation("booking.withdraw", sockets: Sockets.both, .write { db, context in
-                try close(&context, to: .withdrawn, reason: nil, event: "request.withdrawn", in: db)
-            }),
-            Operation("booking.reject", sockets: Sockets.admin, .write { db, context in
-                let reason = try context.args.nonBlank("reason")
-                return try close(&context, to: .rejected, reason: reason, event: "request.rejected", in: db)
-            }),
+            Operation(
+                "booking.request", sockets: Sockets.both,
+                .write { db, context in
+                    try request(&context, env: env, in: db)
+                }),
+            Operation(
+                "booking.withdraw", sockets: Sockets.both,
+                .write { db, context in
+                    try close(&context, to: .withdrawn, reason: nil, event: "request.withdrawn", in: db)
+                }),
+            Operation(
+                "booking.reject", sockets: Sockets.admin,
+                .write { db, context in
+                    let reason = try context.args.nonBlank("reason")
+                    return try close(&context, to: .rejected, reason: reason, event: "request.rejected", in: db)
+                }),
         ]
     }
 
@@ -47,8 +53,9 @@ enum RequestOperations {
         let seekerNo = args.text("seeker_no")
         if channel == .inSession {
             guard context.socket == .admin else {
-                throw WireError(.forbidden, "in-session requests are made by the counselor, on the admin socket",
-                                details: ["field": "channel"])
+                throw WireError(
+                    .forbidden, "in-session requests are made by the counselor, on the admin socket",
+                    details: ["field": "channel"])
             }
             guard let during else {
                 throw WireError.invalidArgs(field: "during_consultation", "an in-session request names its consultation")
@@ -57,8 +64,9 @@ enum RequestOperations {
                 throw WireError.notFound(field: "during_consultation", "no consultation \(during)")
             }
             guard consultation.status == .inProgress, consultation.seekerNo == seekerNo else {
-                throw WireError.invalidState(status: consultation.status.rawValue,
-                                             "consultation \(during) is not this seeker's consultation in progress")
+                throw WireError.invalidState(
+                    status: consultation.status.rawValue,
+                    "consultation \(during) is not this seeker's consultation in progress")
             }
         }
         // 3. Eligibility, consent, status.
@@ -74,12 +82,15 @@ enum RequestOperations {
 
         let device = args.object("device").map { (id: $0.text("id"), os: $0.string("os"), app: $0.string("app")) }
         let record = try RequestStore.insert(
-            .init(seekerNo: seekerNo, name: name, phone: args.text("phone"), preferences: preferences, channel: channel.rawValue,
-                  companions: companions, note: args.string("note"), duringConsultation: during, device: device),
+            .init(
+                seekerNo: seekerNo, name: name, phone: args.text("phone"), preferences: preferences, channel: channel.rawValue,
+                companions: companions, note: args.string("note"), duringConsultation: during, device: device),
             at: now, in: db)
-        try EventLog.append("request.created", at: now, data: [
-            "request_id": .string(record.requestID), "seeker_no": .string(seekerNo), "status": "requested",
-        ], in: db)
+        try EventLog.append(
+            "request.created", at: now,
+            data: [
+                "request_id": .string(record.requestID), "seeker_no": .string(seekerNo), "status": "requested",
+            ], in: db)
         return ["request": record.json]
     }
 
@@ -96,9 +107,11 @@ enum RequestOperations {
         let record = try fetch(context.args.text("request_id"), in: db)
         context.seekerNo = record.seekerNo
         try RequestStore.move(record, to: status, reason: reason, at: context.now, in: db)
-        try EventLog.append(event, at: context.now, data: [
-            "request_id": .string(record.requestID), "seeker_no": .string(record.seekerNo), "status": .string(status.rawValue),
-        ], in: db)
+        try EventLog.append(
+            event, at: context.now,
+            data: [
+                "request_id": .string(record.requestID), "seeker_no": .string(record.seekerNo), "status": .string(status.rawValue),
+            ], in: db)
         return ["request": try fetch(record.requestID, in: db).json]
     }
 }

@@ -34,7 +34,8 @@ enum Retention {
         let due = dueDate(at: now)
         // Asked once a second: through the statement cache.
         if let last = try MetaStore.value("retention_last_run", in: db),
-           last >= due.description {
+            last >= due.description
+        {
             return
         }
         let before = due.adding(days: -office.retentionDays)

@@ -28,7 +28,8 @@ struct Scheduler {
     /// The counselor for a slot: the one asked for, if it works then and is free;
     /// else the free one with the fewest live consultations that day (ties by id).
     /// None free is `slot_taken`.
-    func pickCounselor(_ requested: String?, at start: Instant, moving: String? = nil, in db: StoreTransaction) throws -> CounselorSettings {
+    func pickCounselor(_ requested: String?, at start: Instant, moving: String? = nil, in db: StoreTransaction) throws -> CounselorSettings
+    {
         if let requested {
             guard let counselor = try CounselorStore.fetch(requested, in: db) else {
                 throw WireError.notFound(field: "counselor_id", "no counselor \(requested)")
@@ -58,8 +59,9 @@ struct Scheduler {
         let consultation: ConsultationRecord
         do {
             consultation = try ConsultationStore.insert(
-                .init(requestID: request.requestID, seekerNo: request.seekerNo, counselorID: counselor.counselorID, start: start,
-                      companions: request.companions, override: override), at: now, in: db)
+                .init(
+                    requestID: request.requestID, seekerNo: request.seekerNo, counselorID: counselor.counselorID, start: start,
+                    companions: request.companions, override: override), at: now, in: db)
         } catch let conflict as SlotConflict {
             throw conflict.wireError(start: start)
         }
@@ -127,8 +129,10 @@ enum TimeRules {
     static func cancelNotHeld(_ db: StoreTransaction, now: Instant) throws {
         for c in try ConsultationStore.dueNotHeld(at: now, in: db) {
             try ConsultationStore.apply(.cancel(channel: .system, reason: "not_held"), to: c, at: now, in: db)
-            try EventLog.append("consultation.cancelled", at: now, data: ConsultationOperations.eventData(
-                c, status: .cancelled, extra: ["channel": "system", "reason": "not_held"]), in: db)
+            try EventLog.append(
+                "consultation.cancelled", at: now,
+                data: ConsultationOperations.eventData(
+                    c, status: .cancelled, extra: ["channel": "system", "reason": "not_held"]), in: db)
         }
     }
 
@@ -138,8 +142,10 @@ enum TimeRules {
         let startOfToday = OfficeCalendar.startOfDay(OfficeCalendar.local(now).date)
         for c in try ConsultationStore.dueAutoComplete(startedBefore: startOfToday, in: db) {
             try ConsultationStore.apply(.completeLeftInProgress, to: c, at: now, in: db)
-            try EventLog.append("consultation.completed", at: now, data: ConsultationOperations.eventData(
-                c, status: .completed, extra: ["auto_completed": true]), in: db)
+            try EventLog.append(
+                "consultation.completed", at: now,
+                data: ConsultationOperations.eventData(
+                    c, status: .completed, extra: ["auto_completed": true]), in: db)
         }
     }
 
@@ -148,9 +154,11 @@ enum TimeRules {
     static func expireRequests(_ db: StoreTransaction, now: Instant) throws {
         for request in try RequestStore.dueToExpire(at: now, in: db) {
             try RequestStore.move(request, to: .expired, reason: nil, at: now, in: db)
-            try EventLog.append("request.expired", at: now, data: [
-                "request_id": .string(request.requestID), "seeker_no": .string(request.seekerNo), "status": "expired",
-            ], in: db)
+            try EventLog.append(
+                "request.expired", at: now,
+                data: [
+                    "request_id": .string(request.requestID), "seeker_no": .string(request.seekerNo), "status": "expired",
+                ], in: db)
         }
     }
 
@@ -161,8 +169,9 @@ enum TimeRules {
         let due = try ConsultationStore.dueForNoShow(startedAtOrBefore: now.adding(seconds: -BookingRules.noShowAfterSeconds), in: db)
         for consultation in due {
             try ConsultationStore.apply(.noShow, to: consultation, at: now, in: db)
-            try EventLog.append("consultation.no_show", at: now,
-                                data: ConsultationOperations.eventData(consultation, status: .noShow), in: db)
+            try EventLog.append(
+                "consultation.no_show", at: now,
+                data: ConsultationOperations.eventData(consultation, status: .noShow), in: db)
             let count = try SeekerStore.addNoShow(consultation.seekerNo, at: now, in: db)
             guard let seeker = try SeekerStore.fetch(consultation.seekerNo, in: db) else { continue }
             let current = seeker.status
@@ -170,9 +179,11 @@ enum TimeRules {
             if next != current {
                 try SeekerStore.setStatus(seeker.seekerNo, to: next, at: now, in: db)
                 try SeekerStore.addHistory(seeker.seekerNo, action: "restricted", reason: "no_shows", note: nil, by: nil, at: now, in: db)
-                try EventLog.append("seeker.restricted", at: now, data: [
-                    "seeker_no": .string(seeker.seekerNo), "status": .string(next.rawValue), "no_show_count": JSONValue(count),
-                ], in: db)
+                try EventLog.append(
+                    "seeker.restricted", at: now,
+                    data: [
+                        "seeker_no": .string(seeker.seekerNo), "status": .string(next.rawValue), "no_show_count": JSONValue(count),
+                    ], in: db)
             }
         }
     }

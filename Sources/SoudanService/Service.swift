@@ -1,6 +1,6 @@
-public import SoudanProtocol
 public import Logging
 public import SoudanDomain
+public import SoudanProtocol
 public import SoudanStore
 import SoudanSync
 

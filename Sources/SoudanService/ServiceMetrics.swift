@@ -39,8 +39,10 @@ public final class ServiceMetrics: Sendable {
         let handles = replyHandles.withLock { handles in
             if let found = handles[key] { return found }
             let made = (
-                requests: CoreMetrics.Counter(label: "soudan_requests_total", dimensions: [("op", key.op), ("code", code)], factory: factory),
-                duration: CoreMetrics.Timer(label: "soudan_request_duration_seconds", dimensions: [("op", key.op)], factory: factory))
+                requests: CoreMetrics.Counter(
+                    label: "soudan_requests_total", dimensions: [("op", key.op), ("code", code)], factory: factory),
+                duration: CoreMetrics.Timer(label: "soudan_request_duration_seconds", dimensions: [("op", key.op)], factory: factory)
+            )
             handles[key] = made
             return made
         }

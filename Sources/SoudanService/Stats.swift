@@ -1,7 +1,7 @@
+import Foundation
 import Histogram
 public import SoudanProtocol
 import SoudanSync
-import Foundation
 
 /// Request, error, commit and latency figures for `sys.stats`.
 public final class Stats: Sendable {

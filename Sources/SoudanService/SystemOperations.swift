@@ -5,20 +5,27 @@ import SoudanStore
 enum SystemOperations {
     static func make(_ env: ServiceEnvironment) -> [Operation] {
         [
-            Operation("sys.ping", sockets: Sockets.both, .local { context in
-                ["pong": true, "now": .string(WireTime.format(context.now))]
-            }),
+            Operation(
+                "sys.ping", sockets: Sockets.both,
+                .local { context in
+                    ["pong": true, "now": .string(WireTime.format(context.now))]
+                }),
             Operation("sys.describe", sockets: Sockets.both, .local { _ in describe(env) }),
-            Operation("sys.stats", sockets: Sockets.admin, .local { _ in
-                env.stats.snapshot(connections: env.connectionStats())
-            }),
-            Operation("sys.metrics", sockets: Sockets.admin, .read { db, _ in
-                let lastSeq = try EventLog.lastSeq(in: db)
-                let backlog = try EventLog.positions(in: db).map { ($0.consumer, lastSeq - $0.seq) }
-                let noShows = try ConsultationStore.count(status: .noShow, in: db)
-                let text = env.stats.metrics.render(connections: env.connectionStats(), backlog: backlog, lastSeq: lastSeq, noShows: noShows)
-                return ["text": .string(text)]
-            }),
+            Operation(
+                "sys.stats", sockets: Sockets.admin,
+                .local { _ in
+                    env.stats.snapshot(connections: env.connectionStats())
+                }),
+            Operation(
+                "sys.metrics", sockets: Sockets.admin,
+                .read { db, _ in
+                    let lastSeq = try EventLog.lastSeq(in: db)
+                    let backlog = try EventLog.positions(in: db).map { ($0.consumer, lastSeq - $0.seq) }
+                    let noShows = try ConsultationStore.count(status: .noShow, in: db)
+                    let text = env.stats.metrics.render(
+                        connections: env.connectionStats(), backlog: backlog, lastSeq: lastSeq, noShows: noShows)
+                    return ["text": .string(text)]
+                }),
         ]
     }
 

@@ -20,7 +20,10 @@ extension AccessLog {
         let stored = try String.fetchOne(db.database, sql: "SELECT value FROM meta WHERE key = 'audit_key_fingerprint'")
         if let stored {
             guard stored == key.fingerprint else {
-                throw KeyMismatch(description: "the access log is chained under another audit key than the one given (--audit-key, or audit.key in the data dir); refusing to start")
+                throw KeyMismatch(
+                    description:
+                        "the access log is chained under another audit key than the one given (--audit-key, or audit.key in the data dir); refusing to start"
+                )
             }
             return
         }
@@ -28,11 +31,14 @@ extension AccessLog {
         var previous = genesis
         var legacyPrevious = genesis
         var position = 0
-        for row in try Row.fetchAll(db.database, sql: """
-            SELECT id, at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
-                   device_app, legal_basis, requested_by, prev_hash, hash
-            FROM access_log ORDER BY id
-            """) {
+        for row in try Row.fetchAll(
+            db.database,
+            sql: """
+                SELECT id, at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
+                       device_app, legal_basis, requested_by, prev_hash, hash
+                FROM access_log ORDER BY id
+                """)
+        {
             position += 1
             var fields = ChainedFields(
                 at: row[1], socket: row[2], uid: row[3], pid: row[4], op: row[5], code: row[6], latencyMicros: row[7],
@@ -43,8 +49,12 @@ extension AccessLog {
             let storedPrevious: Data = row[15]
             let storedHash: Data = row[16]
             guard storedPrevious == legacyPrevious, storedHash == Data(SHA256.hash(data: fields.encoded(previous: legacyPrevious))),
-                  legalDevice else {
-                throw KeyMismatch(description: "the access log does not verify at row \(position); refusing to chain it anew under the audit key (keep the database as evidence)")
+                legalDevice
+            else {
+                throw KeyMismatch(
+                    description:
+                        "the access log does not verify at row \(position); refusing to chain it anew under the audit key (keep the database as evidence)"
+                )
             }
             legacyPrevious = storedHash
             if let rawDevice { fields.deviceIdHash = key.deviceDigest(rawDevice) }
@@ -53,8 +63,9 @@ extension AccessLog {
             previous = hash
         }
         for row in rechained {
-            try db.execute(sql: "UPDATE access_log SET device_id_hash = ?, prev_hash = ?, hash = ? WHERE id = ?",
-                           arguments: [row.deviceHash, row.previous, row.hash, row.id])
+            try db.execute(
+                sql: "UPDATE access_log SET device_id_hash = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                arguments: [row.deviceHash, row.previous, row.hash, row.id])
         }
         try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('audit_key_fingerprint', ?)", arguments: [key.fingerprint])
     }

@@ -172,13 +172,16 @@ public enum AccessLog {
 
     /// Every row in log order, with the hash the row before it stored.
     private static func walk(
-        in db: StoreTransaction, _ visit: (ChainedFields, _ rawDevice: String?, _ storedPrevious: Data, _ storedHash: Data, _ previous: Data) throws -> Void
+        in db: StoreTransaction,
+        _ visit: (ChainedFields, _ rawDevice: String?, _ storedPrevious: Data, _ storedHash: Data, _ previous: Data) throws -> Void
     ) throws {
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
-                   device_app, legal_basis, requested_by, prev_hash, hash
-            FROM access_log ORDER BY id
-            """))
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT at, socket, uid, pid, op, code, latency_us, seeker_no, device_id, device_id_hash, device_os,
+                           device_app, legal_basis, requested_by, prev_hash, hash
+                    FROM access_log ORDER BY id
+                    """))
         var previous = genesis
         while let row = try rows.next() {
             let fields = ChainedFields(

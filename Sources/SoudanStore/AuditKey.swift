@@ -53,7 +53,8 @@ public struct AuditKey: Sendable {
             throw Problem(description: "audit key \(path): \(String(cString: strerror(errno)))")
         }
         guard info.st_mode & 0o007 == 0 else {
-            throw Problem(description: "audit key \(path) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod o-rwx it")
+            throw Problem(
+                description: "audit key \(path) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod o-rwx it")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Problem(description: "audit key \(path) cannot be read")
@@ -68,7 +69,9 @@ public struct AuditKey: Sendable {
     public static func loadOrCreate(path: String) throws -> AuditKey {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 {
-            guard errno == EEXIST else { throw Problem(description: "cannot create audit key \(path): \(String(cString: strerror(errno)))") }
+            guard errno == EEXIST else {
+                throw Problem(description: "cannot create audit key \(path): \(String(cString: strerror(errno)))")
+            }
             return try load(path: path)
         }
         defer { close(fd) }

@@ -1,5 +1,5 @@
-public import GRDB
 import Foundation
+public import GRDB
 import GRDBSQLite
 
 // Everything of the store that runs below GRDB, in one file: the transaction
@@ -249,8 +249,9 @@ extension Database {
     /// GRDB. With the extended code (`SQLITE_CONSTRAINT_UNIQUE`, …), as GRDB
     /// reports it: slot conflicts are told apart by it.
     func lastError(sql: String) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(sqliteConnection)),
-                      message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
+        DatabaseError(
+            resultCode: ResultCode(rawValue: sqlite3_extended_errcode(sqliteConnection)),
+            message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
     }
 }
 

@@ -1,6 +1,6 @@
 import GRDB
-public import SoudanProtocol
 public import SoudanDomain
+public import SoudanProtocol
 
 /// A consultation as stored: one slot with one counselor (Art. 4(2)).
 public struct ConsultationRecord: Sendable, Equatable {
@@ -105,8 +105,10 @@ public enum ConsultationStore {
         public var companions: JSONValue
         public var override: (reason: String, uid: UInt32, pid: Int32)?
 
-        public init(requestID: String, seekerNo: String, counselorID: String, start: Instant, companions: JSONValue,
-                    override: (reason: String, uid: UInt32, pid: Int32)?) {
+        public init(
+            requestID: String, seekerNo: String, counselorID: String, start: Instant, companions: JSONValue,
+            override: (reason: String, uid: UInt32, pid: Int32)?
+        ) {
             self.requestID = requestID
             self.seekerNo = seekerNo
             self.counselorID = counselorID
@@ -155,8 +157,10 @@ public enum ConsultationStore {
                     UPDATE consultation SET start = ?, counselor_id = ?, override_reason = ?, override_uid = ?, override_pid = ?,
                         contacted = 0, contact_note = NULL, updated_at = ? WHERE consultation_id = ?
                     """,
-                arguments: [start.seconds, counselorID, override?.reason, override.map { Int64($0.uid) },
-                            override.map { Int64($0.pid) }, now.seconds, consultationID])
+                arguments: [
+                    start.seconds, counselorID, override?.reason, override.map { Int64($0.uid) },
+                    override.map { Int64($0.pid) }, now.seconds, consultationID,
+                ])
         }
     }
 
@@ -164,16 +168,18 @@ public enum ConsultationStore {
     /// contact and any cutoff override stay.
     public static func reassign(_ consultationID: String, to counselorID: String, at now: Instant, in db: StoreTransaction) throws {
         try mapConflicts {
-            try db.run(sql: "UPDATE consultation SET counselor_id = ?, updated_at = ? WHERE consultation_id = ?",
-                       arguments: [counselorID, now.seconds, consultationID])
+            try db.run(
+                sql: "UPDATE consultation SET counselor_id = ?, updated_at = ? WHERE consultation_id = ?",
+                arguments: [counselorID, now.seconds, consultationID])
         }
     }
 
     /// A counselor's scheduled consultations, in order of start.
     public static func scheduled(forCounselor counselorID: String, in db: StoreTransaction) throws -> [ConsultationRecord] {
-        try db.fetchEach(sql: """
-            SELECT \(ConsultationRecord.columns) FROM consultation WHERE counselor_id = ? AND status = 'scheduled' ORDER BY start, n
-            """, arguments: [counselorID], ConsultationRecord.init)
+        try db.fetchEach(
+            sql: """
+                SELECT \(ConsultationRecord.columns) FROM consultation WHERE counselor_id = ? AND status = 'scheduled' ORDER BY start, n
+                """, arguments: [counselorID], ConsultationRecord.init)
     }
 
     static func mapConflicts(_ body: () throws -> Void) throws {
@@ -187,8 +193,9 @@ public enum ConsultationStore {
     }
 
     public static func fetch(_ consultationID: String, in db: StoreTransaction) throws -> ConsultationRecord? {
-        try db.fetchFirst(sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE consultation_id = ?", arguments: [consultationID],
-                          ConsultationRecord.init)
+        try db.fetchFirst(
+            sql: "SELECT \(ConsultationRecord.columns) FROM consultation WHERE consultation_id = ?", arguments: [consultationID],
+            ConsultationRecord.init)
     }
 
     /// Applies one step of a consultation's life (Art. 4(3), 10(1), 11). A step
@@ -199,17 +206,20 @@ public enum ConsultationStore {
         guard allowed else {
             throw WireError.invalidState(status: c.status.rawValue, "consultation \(c.consultationID) is \(c.status.rawValue)")
         }
-        let (assignments, arguments): (String, StatementArguments) = switch change {
-        case .contact(let note): ("contacted = 1, contact_note = ?", [note])
-        case .start: ("status = 'in_progress', started_at = ?", [now.seconds])
-        case .complete(let note): ("status = 'completed', completed_at = ?, complete_note = ?", [now.seconds, note])
-        case .completeLeftInProgress: ("status = 'completed', completed_at = ?, auto_completed = 1", [now.seconds])
-        case .cancel(let channel, let reason): ("status = 'cancelled', cancel_channel = ?, cancel_reason = ?", [channel.rawValue, reason])
-        case .stop(let reason, let note): ("status = 'stopped', stop_reason = ?, stop_note = ?", [reason, note])
-        case .noShow: ("status = 'no_show'", [])
-        }
-        try db.run(sql: "UPDATE consultation SET \(assignments), updated_at = ? WHERE consultation_id = ?",
-                   arguments: arguments + [now.seconds, c.consultationID])
+        let (assignments, arguments): (String, StatementArguments) =
+            switch change {
+            case .contact(let note): ("contacted = 1, contact_note = ?", [note])
+            case .start: ("status = 'in_progress', started_at = ?", [now.seconds])
+            case .complete(let note): ("status = 'completed', completed_at = ?, complete_note = ?", [now.seconds, note])
+            case .completeLeftInProgress: ("status = 'completed', completed_at = ?, auto_completed = 1", [now.seconds])
+            case .cancel(let channel, let reason):
+                ("status = 'cancelled', cancel_channel = ?, cancel_reason = ?", [channel.rawValue, reason])
+            case .stop(let reason, let note): ("status = 'stopped', stop_reason = ?, stop_note = ?", [reason, note])
+            case .noShow: ("status = 'no_show'", [])
+            }
+        try db.run(
+            sql: "UPDATE consultation SET \(assignments), updated_at = ? WHERE consultation_id = ?",
+            arguments: arguments + [now.seconds, c.consultationID])
     }
 
     /// How many consultations have `status` (for `sys.metrics`).
@@ -218,19 +228,25 @@ public enum ConsultationStore {
     }
 
     /// Whether a counselor holds a live consultation in a slot (other than `excluding`).
-    public static func counselorBooked(_ counselorID: String, at start: Instant, excluding: String? = nil, in db: StoreTransaction) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM consultation WHERE counselor_id = ? AND start = ? AND status IN ('scheduled', 'in_progress')
-                           AND consultation_id IS NOT ?)
-            """), arguments: [counselorID, start.seconds, excluding]) ?? false
+    public static func counselorBooked(_ counselorID: String, at start: Instant, excluding: String? = nil, in db: StoreTransaction) throws
+        -> Bool
+    {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM consultation WHERE counselor_id = ? AND start = ? AND status IN ('scheduled', 'in_progress')
+                                   AND consultation_id IS NOT ?)
+                    """), arguments: [counselorID, start.seconds, excluding]) ?? false
     }
 
     /// Whether the seeker has a live consultation in that slot (other than `excluding`).
     public static func seekerBusy(_ seekerNo: String, at start: Instant, excluding: String? = nil, in db: StoreTransaction) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM consultation WHERE seeker_no = ? AND start = ? AND status IN ('scheduled', 'in_progress')
-                           AND consultation_id IS NOT ?)
-            """), arguments: [seekerNo, start.seconds, excluding]) ?? false
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM consultation WHERE seeker_no = ? AND start = ? AND status IN ('scheduled', 'in_progress')
+                                   AND consultation_id IS NOT ?)
+                    """), arguments: [seekerNo, start.seconds, excluding]) ?? false
     }
 
     /// Each counselor's day, for picking the least loaded free one: live
@@ -241,14 +257,18 @@ public enum ConsultationStore {
         -> [String: (live: Int, bookedAtSlot: Bool)]
     {
         var loads: [String: (live: Int, bookedAtSlot: Bool)] = [:]
-        let counts = try db.fetchEach(sql: """
-            SELECT counselor_id, live FROM counselor_day_load WHERE day = ? AND live > 0
-            """, arguments: [day]) { row -> (String, Int) in (row[0], row[1]) }
+        let counts = try db.fetchEach(
+            sql: """
+                SELECT counselor_id, live FROM counselor_day_load WHERE day = ? AND live > 0
+                """, arguments: [day]
+        ) { row -> (String, Int) in (row[0], row[1]) }
         for (counselorID, live) in counts { loads[counselorID] = (live: live, bookedAtSlot: false) }
-        let holders = try String.fetchCursor(db.cachedStatement(sql: """
-            SELECT counselor_id FROM consultation INDEXED BY consultation_live_by_start
-            WHERE start = ? AND status IN ('scheduled', 'in_progress') AND consultation_id IS NOT ?
-            """), arguments: [slot.seconds, excluding])
+        let holders = try String.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT counselor_id FROM consultation INDEXED BY consultation_live_by_start
+                    WHERE start = ? AND status IN ('scheduled', 'in_progress') AND consultation_id IS NOT ?
+                    """), arguments: [slot.seconds, excluding])
         while let counselorID = try holders.next() {
             loads[counselorID, default: (live: 0, bookedAtSlot: false)].bookedAtSlot = true
         }
@@ -258,52 +278,60 @@ public enum ConsultationStore {
     /// Counselors holding a live consultation in each slot between two instants.
     public static func bookedCounselors(from: Instant, to: Instant, in db: StoreTransaction) throws -> [Int64: Set<String>] {
         var booked: [Int64: Set<String>] = [:]
-        let rows = try db.fetchEach(sql: """
-            SELECT start, counselor_id FROM consultation INDEXED BY consultation_live_by_start
-            WHERE start >= ? AND start < ? AND status IN ('scheduled', 'in_progress')
-            """, arguments: [from.seconds, to.seconds]) { row -> (Int64, String) in (row[0], row[1]) }
+        let rows = try db.fetchEach(
+            sql: """
+                SELECT start, counselor_id FROM consultation INDEXED BY consultation_live_by_start
+                WHERE start >= ? AND start < ? AND status IN ('scheduled', 'in_progress')
+                """, arguments: [from.seconds, to.seconds]
+        ) { row -> (Int64, String) in (row[0], row[1]) }
         for (start, counselorID) in rows { booked[start, default: []].insert(counselorID) }
         return booked
     }
 
     public static func scheduledCount(for seekerNo: String, in db: StoreTransaction) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM consultation WHERE seeker_no = ? AND status = 'scheduled'"),
-                         arguments: [seekerNo]) ?? 0
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM consultation WHERE seeker_no = ? AND status = 'scheduled'"),
+            arguments: [seekerNo]) ?? 0
     }
 
     public static func live(for seekerNo: String, in db: StoreTransaction) throws -> [ConsultationRecord] {
-        try db.fetchEach(sql: """
-            SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
-            """, arguments: [seekerNo], ConsultationRecord.init)
+        try db.fetchEach(
+            sql: """
+                SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
+                """, arguments: [seekerNo], ConsultationRecord.init)
     }
 
     /// A seeker's live consultations, whatever their start (a suspension ends them all).
     public static func liveAnyTime(for seekerNo: String, in db: StoreTransaction) throws -> [ConsultationRecord] {
-        try db.fetchEach(sql: """
-            SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
-            """, arguments: [seekerNo], ConsultationRecord.init)
+        try db.fetchEach(
+            sql: """
+                SELECT \(ConsultationRecord.columns) FROM consultation WHERE seeker_no = ? AND status IN ('scheduled', 'in_progress') ORDER BY start
+                """, arguments: [seekerNo], ConsultationRecord.init)
     }
 
     /// Scheduled, uncontacted consultations whose start is at or before `cutoff`.
     public static func dueForNoShow(startedAtOrBefore cutoff: Instant, in db: StoreTransaction) throws -> [ConsultationRecord] {
-        try db.fetchEach(sql: """
-            SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'scheduled' AND contacted = 0 AND start <= ? ORDER BY start, n
-            """, arguments: [cutoff.seconds], ConsultationRecord.init)
+        try db.fetchEach(
+            sql: """
+                SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'scheduled' AND contacted = 0 AND start <= ? ORDER BY start, n
+                """, arguments: [cutoff.seconds], ConsultationRecord.init)
     }
 
     /// Scheduled consultations with a recorded contact whose end is at or before
     /// `now`: they were never held.
     public static func dueNotHeld(at now: Instant, in db: StoreTransaction) throws -> [ConsultationRecord] {
-        try db.fetchEach(sql: """
-            SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'scheduled' AND contacted = 1 AND start <= ? ORDER BY start, n
-            """, arguments: [now.adding(minutes: -30).seconds], ConsultationRecord.init)
+        try db.fetchEach(
+            sql: """
+                SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'scheduled' AND contacted = 1 AND start <= ? ORDER BY start, n
+                """, arguments: [now.adding(minutes: -30).seconds], ConsultationRecord.init)
     }
 
     /// Consultations still in progress that started before `startOfToday`.
     public static func dueAutoComplete(startedBefore startOfToday: Instant, in db: StoreTransaction) throws -> [ConsultationRecord] {
-        try db.fetchEach(sql: """
-            SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'in_progress' AND start < ? ORDER BY start, n
-            """, arguments: [startOfToday.seconds], ConsultationRecord.init)
+        try db.fetchEach(
+            sql: """
+                SELECT \(ConsultationRecord.columns) FROM consultation WHERE status = 'in_progress' AND start < ? ORDER BY start, n
+                """, arguments: [startOfToday.seconds], ConsultationRecord.init)
     }
 
     public static func list(
@@ -311,13 +339,29 @@ public enum ConsultationStore {
     ) throws -> [ConsultationRecord] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if let from { conditions.append("start >= ?"); arguments += [from.seconds] }
-        if let to { conditions.append("start < ?"); arguments += [to.seconds] }
-        if let counselorID { conditions.append("counselor_id = ?"); arguments += [counselorID] }
-        if let seekerNo { conditions.append("seeker_no = ?"); arguments += [seekerNo] }
-        if let status { conditions.append("status = ?"); arguments += [status] }
+        if let from {
+            conditions.append("start >= ?")
+            arguments += [from.seconds]
+        }
+        if let to {
+            conditions.append("start < ?")
+            arguments += [to.seconds]
+        }
+        if let counselorID {
+            conditions.append("counselor_id = ?")
+            arguments += [counselorID]
+        }
+        if let seekerNo {
+            conditions.append("seeker_no = ?")
+            arguments += [seekerNo]
+        }
+        if let status {
+            conditions.append("status = ?")
+            arguments += [status]
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try db.fetchEach(sql: "SELECT \(ConsultationRecord.columns) FROM consultation \(whereClause) ORDER BY start, counselor_id, n",
-                                arguments: arguments, ConsultationRecord.init)
+        return try db.fetchEach(
+            sql: "SELECT \(ConsultationRecord.columns) FROM consultation \(whereClause) ORDER BY start, counselor_id, n",
+            arguments: arguments, ConsultationRecord.init)
     }
 }

@@ -20,26 +20,32 @@ public enum CounselorStore {
                 ON CONFLICT(counselor_id) DO UPDATE SET name = excluded.name, join_url = excluded.join_url,
                     meeting_id = excluded.meeting_id, passcode = excluded.passcode, weekly = excluded.weekly
                 """,
-            arguments: [counselor.counselorID, counselor.name, counselor.meeting.joinURL, counselor.meeting.meetingID,
-                        counselor.meeting.passcode, JSONWriter.string(counselor.weekly.json)])
+            arguments: [
+                counselor.counselorID, counselor.name, counselor.meeting.joinURL, counselor.meeting.meetingID,
+                counselor.meeting.passcode, JSONWriter.string(counselor.weekly.json),
+            ])
     }
 
     public static func setHours(_ counselorID: String, _ weekly: WeeklyHours, in db: StoreTransaction) throws {
-        try db.run(sql: "UPDATE counselor SET weekly = ? WHERE counselor_id = ?",
-                       arguments: [JSONWriter.string(weekly.json), counselorID])
+        try db.run(
+            sql: "UPDATE counselor SET weekly = ? WHERE counselor_id = ?",
+            arguments: [JSONWriter.string(weekly.json), counselorID])
     }
 
     public static func addAbsence(_ counselorID: String, from: CivilDate, to: CivilDate, in db: StoreTransaction) throws {
-        try db.run(sql: "INSERT INTO counselor_absence(counselor_id, from_day, to_day) VALUES (?, ?, ?)",
-                       arguments: [counselorID, from.daysSinceEpoch, to.daysSinceEpoch])
+        try db.run(
+            sql: "INSERT INTO counselor_absence(counselor_id, from_day, to_day) VALUES (?, ?, ?)",
+            arguments: [counselorID, from.daysSinceEpoch, to.daysSinceEpoch])
     }
 
     /// Absences overlapping a range of days, per counselor.
     public static func absences(from: CivilDate, to: CivilDate, in db: StoreTransaction) throws -> [String: [ClosedRange<Int>]] {
         var result: [String: [ClosedRange<Int>]] = [:]
-        let rows = try db.fetchEach(sql: """
-            SELECT counselor_id, from_day, to_day FROM counselor_absence WHERE from_day <= ? AND to_day >= ?
-            """, arguments: [to.daysSinceEpoch, from.daysSinceEpoch]) { row -> (String, ClosedRange<Int>) in
+        let rows = try db.fetchEach(
+            sql: """
+                SELECT counselor_id, from_day, to_day FROM counselor_absence WHERE from_day <= ? AND to_day >= ?
+                """, arguments: [to.daysSinceEpoch, from.daysSinceEpoch]
+        ) { row -> (String, ClosedRange<Int>) in
             let low: Int = row[1]
             let high: Int = row[2]
             return (row[0], low...high)
@@ -65,7 +71,8 @@ public enum CounselorStore {
 
     private static func weeklyHours(_ text: String) -> WeeklyHours {
         if let known = parsedHours.withLock({ $0[text] }) { return known }
-        let weekly = (try? JSONParser.parse(Array(text.utf8))).flatMap(\.objectValue).flatMap { try? WeeklyHours.parse($0) }
+        let weekly =
+            (try? JSONParser.parse(Array(text.utf8))).flatMap(\.objectValue).flatMap { try? WeeklyHours.parse($0) }
             ?? WeeklyHours()
         parsedHours.withLock { cache in
             if cache.count >= 1024 { cache.removeAll() }

@@ -6,7 +6,8 @@ public import SoudanProtocol
 /// consumers at least once, in order.
 public enum EventLog {
     public static func append(_ type: String, at now: Instant, data: JSONObject, in db: StoreTransaction) throws {
-        try db.run(sql: "INSERT INTO event(type, at, data) VALUES (?, ?, ?)", arguments: [type, now.seconds, JSONWriter.string(.object(data))])
+        try db.run(
+            sql: "INSERT INTO event(type, at, data) VALUES (?, ?, ?)", arguments: [type, now.seconds, JSONWriter.string(.object(data))])
     }
 
     public static func lastSeq(in db: StoreTransaction) throws -> Int64 {
@@ -14,8 +15,10 @@ public enum EventLog {
     }
 
     public static func fetch(after seq: Int64, max: Int, in db: StoreTransaction) throws -> [JSONValue] {
-        try db.fetchEach(sql: "SELECT seq, type, at, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
-                         arguments: [seq, max]) { row in
+        try db.fetchEach(
+            sql: "SELECT seq, type, at, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
+            arguments: [seq, max]
+        ) { row in
             let text: String = row[3]
             return .object([
                 "seq": .int(row[0]), "type": .string(row[1]), "at": .string(WireTime.format(Instant(seconds: row[2]))),
@@ -35,8 +38,10 @@ public enum EventLog {
     public static func scrub(before cutoff: Instant, in db: StoreTransaction) throws {
         let mark = try Int64.fetchOne(db.database, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'events_scrubbed_seq'") ?? 0
         var last = mark
-        for row in try Row.fetchAll(db.database, sql: "SELECT seq, data FROM event WHERE seq > ? AND at < ? ORDER BY seq",
-                                    arguments: [mark, cutoff.seconds]) {
+        for row in try Row.fetchAll(
+            db.database, sql: "SELECT seq, data FROM event WHERE seq > ? AND at < ? ORDER BY seq",
+            arguments: [mark, cutoff.seconds])
+        {
             let seq: Int64 = row[0]
             let text: String = row[1]
             last = seq
@@ -73,10 +78,11 @@ public enum EventLog {
 
     /// Moves a consumer's position forward (never back).
     public static func acknowledge(_ consumer: String, upTo seq: Int64, in db: StoreTransaction) throws -> Int64 {
-        try db.run(sql: """
-            INSERT INTO event_consumer(consumer, acked_seq) VALUES (?, ?)
-            ON CONFLICT(consumer) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)
-            """, arguments: [consumer, seq])
+        try db.run(
+            sql: """
+                INSERT INTO event_consumer(consumer, acked_seq) VALUES (?, ?)
+                ON CONFLICT(consumer) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)
+                """, arguments: [consumer, seq])
         return try position(of: consumer, in: db)
     }
 }

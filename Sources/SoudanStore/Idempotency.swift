@@ -27,8 +27,9 @@ public enum Idempotency {
     }
 
     public static func lookup(key: String, op: String, args: JSONObject, in db: StoreTransaction) throws -> Lookup {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT op, args_hash, reply FROM idempotency_key WHERE key = ?"), arguments: [key])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT op, args_hash, reply FROM idempotency_key WHERE key = ?"), arguments: [key])
         else { return .new }
         let storedOp: String = row[0]
         let storedHash: Data = row[1]
@@ -39,24 +40,28 @@ public enum Idempotency {
     }
 
     public static func remember(key: String, op: String, args: JSONObject, reply: JSONObject, at: Instant, in db: StoreTransaction) throws {
-        try db.run(sql: """
-            INSERT OR REPLACE INTO idempotency_key(key, op, args_hash, reply, created_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [key, op, argsHash(op: op, args: args), JSONWriter.string(.object(reply)), at.seconds])
+        try db.run(
+            sql: """
+                INSERT OR REPLACE INTO idempotency_key(key, op, args_hash, reply, created_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [key, op, argsHash(op: op, args: args), JSONWriter.string(.object(reply)), at.seconds])
     }
 
     /// For `privacy.purge`: keys created before `cutoff` are deleted, except those
     /// created since `keepSince`, whose replies keep their shape but lose the
     /// personal data in them (`scrubbed`).
     public static func purge(before cutoff: Instant, keepingSince keepSince: Instant, in db: StoreTransaction) throws {
-        try db.run(sql: "DELETE FROM idempotency_key WHERE created_at < ? AND created_at < ?",
-                   arguments: [cutoff.seconds, keepSince.seconds])
-        let kept = try Row.fetchAll(db.cachedStatement(sql: "SELECT key, reply FROM idempotency_key WHERE created_at < ?"),
-                                    arguments: [cutoff.seconds])
+        try db.run(
+            sql: "DELETE FROM idempotency_key WHERE created_at < ? AND created_at < ?",
+            arguments: [cutoff.seconds, keepSince.seconds])
+        let kept = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT key, reply FROM idempotency_key WHERE created_at < ?"),
+            arguments: [cutoff.seconds])
         for row in kept {
             let text: String = row[1]
             guard let reply = try? JSONParser.parse(Array(text.utf8)) else { continue }
-            try db.run(sql: "UPDATE idempotency_key SET reply = ? WHERE key = ?",
-                       arguments: [JSONWriter.string(scrubbed(reply)), row[0] as String])
+            try db.run(
+                sql: "UPDATE idempotency_key SET reply = ? WHERE key = ?",
+                arguments: [JSONWriter.string(scrubbed(reply)), row[0] as String])
         }
     }
 

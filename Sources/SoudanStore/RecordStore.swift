@@ -20,13 +20,19 @@ public enum RecordStore {
     public static func usage(from: Instant, to: Instant, in db: StoreTransaction) throws -> [Int: DayCounts] {
         func dayIndex(_ column: String) -> String { "(\(column) + \(WireTime.officeOffsetSeconds)) / 86400" }
         var days: [Int: DayCounts] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT \(dayIndex("created_at")), COUNT(*) FROM booking_request WHERE created_at >= ? AND created_at < ? GROUP BY 1
-            """), arguments: [from.seconds, to.seconds]) { days[row[0], default: DayCounts()].requests = row[1] }
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT \(dayIndex("start")), COUNT(*), SUM(status = 'completed'), SUM(status = 'cancelled'), SUM(status = 'no_show')
-            FROM consultation WHERE start >= ? AND start < ? GROUP BY 1
-            """), arguments: [from.seconds, to.seconds]) {
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT \(dayIndex("created_at")), COUNT(*) FROM booking_request WHERE created_at >= ? AND created_at < ? GROUP BY 1
+                    """), arguments: [from.seconds, to.seconds])
+        { days[row[0], default: DayCounts()].requests = row[1] }
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT \(dayIndex("start")), COUNT(*), SUM(status = 'completed'), SUM(status = 'cancelled'), SUM(status = 'no_show')
+                    FROM consultation WHERE start >= ? AND start < ? GROUP BY 1
+                    """), arguments: [from.seconds, to.seconds])
+        {
             var counts = days[row[0], default: DayCounts()]
             counts.consultations = row[1]
             counts.completed = row[2]
@@ -53,12 +59,15 @@ public enum RecordStore {
         return try Row.fetchAll(db.database, sql: sql + " ORDER BY id", arguments: arguments).map { row in
             let hasDevice = (row["device_id_hash"] as String?) != nil
             return [
-                "at": .string(WireTime.format(Instant(seconds: row["at"]))), "op": JSONValue(row["op"] as String?), "socket": .string(row["socket"]),
+                "at": .string(WireTime.format(Instant(seconds: row["at"]))), "op": JSONValue(row["op"] as String?),
+                "socket": .string(row["socket"]),
                 "uid": .int(row["uid"]), "pid": .int(row["pid"]), "code": .string(row["code"]),
                 "seeker_no": JSONValue(row["seeker_no"] as String?),
                 "device": hasDevice
-                    ? ["id": JSONValue(row["device_id"] as String?), "os": JSONValue(row["device_os"] as String?),
-                       "app": JSONValue(row["device_app"] as String?)] : .null,
+                    ? [
+                        "id": JSONValue(row["device_id"] as String?), "os": JSONValue(row["device_os"] as String?),
+                        "app": JSONValue(row["device_app"] as String?),
+                    ] : .null,
                 "legal_basis": JSONValue(row["legal_basis"] as String?), "requested_by": JSONValue(row["requested_by"] as String?),
             ]
         }
@@ -91,11 +100,12 @@ public enum RecordStore {
             (SELECT COALESCE(json_group_array(json_object('role', json_extract(value, '$.role'), 'name', NULL)), '[]')
              FROM json_each(companions))
             """
-        try db.run(sql: """
-            UPDATE consultation SET companions = \(eraseCompanionNames), contact_note = NULL, complete_note = NULL,
-                cancel_reason = NULL, purged = 1
-            WHERE status NOT IN ('scheduled', 'in_progress') AND start < ? AND purged = 0
-            """, arguments: [cutoff.seconds])
+        try db.run(
+            sql: """
+                UPDATE consultation SET companions = \(eraseCompanionNames), contact_note = NULL, complete_note = NULL,
+                    cancel_reason = NULL, purged = 1
+                WHERE status NOT IN ('scheduled', 'in_progress') AND start < ? AND purged = 0
+                """, arguments: [cutoff.seconds])
         let consultations = db.changesCount
         let eraseRequest = """
             UPDATE booking_request SET name = NULL, phone = NULL, note = NULL, companions = \(eraseCompanionNames),
@@ -103,8 +113,9 @@ public enum RecordStore {
             """
         try db.run(sql: eraseRequest + " WHERE purged = 0 AND request_id IN (SELECT request_id FROM consultation WHERE purged = 1)")
         var requests = db.changesCount
-        try db.run(sql: eraseRequest + " WHERE purged = 0 AND status IN ('withdrawn', 'rejected', 'expired') AND created_at < ?",
-                   arguments: [cutoff.seconds])
+        try db.run(
+            sql: eraseRequest + " WHERE purged = 0 AND status IN ('withdrawn', 'rejected', 'expired') AND created_at < ?",
+            arguments: [cutoff.seconds])
         requests += db.changesCount
         try db.run(sql: "UPDATE access_log SET device_id = NULL WHERE at < ? AND device_id IS NOT NULL", arguments: [cutoff.seconds])
         let accessRecords = db.changesCount

@@ -1,6 +1,6 @@
 import GRDB
-public import SoudanProtocol
 public import SoudanDomain
+public import SoudanProtocol
 
 /// A booking request as stored (Art. 4(1)).
 public struct RequestRecord: Sendable, Equatable {
@@ -65,8 +65,10 @@ public enum RequestStore {
         public var duringConsultation: String?
         public var device: (id: String, os: String?, app: String?)?
 
-        public init(seekerNo: String, name: String, phone: String, preferences: [Instant], channel: String, companions: JSONValue,
-                    note: String?, duringConsultation: String?, device: (id: String, os: String?, app: String?)?) {
+        public init(
+            seekerNo: String, name: String, phone: String, preferences: [Instant], channel: String, companions: JSONValue,
+            note: String?, duringConsultation: String?, device: (id: String, os: String?, app: String?)?
+        ) {
             self.seekerNo = seekerNo
             self.name = name
             self.phone = phone
@@ -102,13 +104,15 @@ public enum RequestStore {
 
     /// How many of the seeker's requests are still open (`requested`).
     public static func openCount(for seekerNo: String, in db: StoreTransaction) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM booking_request WHERE seeker_no = ? AND status = 'requested'"),
-                         arguments: [seekerNo]) ?? 0
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM booking_request WHERE seeker_no = ? AND status = 'requested'"),
+            arguments: [seekerNo]) ?? 0
     }
 
     public static func fetch(_ requestID: String, in db: StoreTransaction) throws -> RequestRecord? {
-        try db.fetchFirst(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE request_id = ?", arguments: [requestID],
-                          RequestRecord.init)
+        try db.fetchFirst(
+            sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE request_id = ?", arguments: [requestID],
+            RequestRecord.init)
     }
 
     /// Moves a request on from `requested` (Art. 4(1)); any other move is refused
@@ -119,14 +123,16 @@ public enum RequestStore {
         guard request.status.canMove(to: status) else {
             throw WireError.invalidState(status: request.status.rawValue, "request \(request.requestID) is \(request.status.rawValue)")
         }
-        try db.run(sql: "UPDATE booking_request SET status = ?, reason = ?, updated_at = ? WHERE request_id = ?",
-                   arguments: [status.rawValue, reason, now.seconds, request.requestID])
+        try db.run(
+            sql: "UPDATE booking_request SET status = ?, reason = ?, updated_at = ? WHERE request_id = ?",
+            arguments: [status.rawValue, reason, now.seconds, request.requestID])
     }
 
     /// A seeker's requests still waiting for a time (`requested`), oldest first.
     public static func open(for seekerNo: String, in db: StoreTransaction) throws -> [RequestRecord] {
-        try db.fetchEach(sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE seeker_no = ? AND status = 'requested' ORDER BY n",
-                         arguments: [seekerNo], RequestRecord.init)
+        try db.fetchEach(
+            sql: "SELECT \(RequestRecord.columns) FROM booking_request WHERE seeker_no = ? AND status = 'requested' ORDER BY n",
+            arguments: [seekerNo], RequestRecord.init)
     }
 
     /// Open requests that listed `start` among their preferences, oldest first: the waitlist.
@@ -142,9 +148,10 @@ public enum RequestStore {
     /// Open requests whose latest preference starts at or before `now`: nothing
     /// they asked for can still be given, so they expire.
     public static func dueToExpire(at now: Instant, in db: StoreTransaction) throws -> [RequestRecord] {
-        try db.fetchEach(sql: """
-            SELECT \(RequestRecord.columns) FROM booking_request WHERE status = 'requested' AND expires_at <= ? ORDER BY n
-            """, arguments: [now.seconds], RequestRecord.init)
+        try db.fetchEach(
+            sql: """
+                SELECT \(RequestRecord.columns) FROM booking_request WHERE status = 'requested' AND expires_at <= ? ORDER BY n
+                """, arguments: [now.seconds], RequestRecord.init)
     }
 
     static func zeroPadded(_ n: Int64) -> String {

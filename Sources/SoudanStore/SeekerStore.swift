@@ -1,6 +1,6 @@
 import GRDB
-public import SoudanProtocol
 public import SoudanDomain
+public import SoudanProtocol
 
 /// A seeker's profile as stored.
 public struct SeekerRecord: Sendable, Equatable {
@@ -85,14 +85,17 @@ public enum SeekerStore {
         _ seekerNo: String, action: String, reason: String?, note: String?, by: (uid: UInt32, pid: Int32)?, at now: Instant,
         in db: StoreTransaction
     ) throws {
-        try db.run(sql: "INSERT INTO seeker_history(seeker_no, at, action, reason, note, by_uid, by_pid) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   arguments: [seekerNo, now.seconds, action, reason, note, by.map { Int64($0.uid) }, by.map { Int64($0.pid) }])
+        try db.run(
+            sql: "INSERT INTO seeker_history(seeker_no, at, action, reason, note, by_uid, by_pid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [seekerNo, now.seconds, action, reason, note, by.map { Int64($0.uid) }, by.map { Int64($0.pid) }])
     }
 
     /// The seeker's history, oldest first, as the wire shows it.
     public static func history(_ seekerNo: String, in db: StoreTransaction) throws -> [JSONValue] {
-        try db.fetchEach(sql: "SELECT at, action, reason, note, by_uid, by_pid FROM seeker_history WHERE seeker_no = ? ORDER BY id",
-                         arguments: [seekerNo]) { row in
+        try db.fetchEach(
+            sql: "SELECT at, action, reason, note, by_uid, by_pid FROM seeker_history WHERE seeker_no = ? ORDER BY id",
+            arguments: [seekerNo]
+        ) { row in
             let uid: Int64? = row[4]
             let pid: Int64? = row[5]
             var entry: JSONObject = ["at": .string(WireTime.format(Instant(seconds: row[0]))), "action": .string(row[1])]
@@ -104,14 +107,16 @@ public enum SeekerStore {
     }
 
     public static func setStatus(_ seekerNo: String, to status: SeekerStatus, at now: Instant, in db: StoreTransaction) throws {
-        try db.run(sql: "UPDATE seeker SET status = ?, updated_at = ? WHERE seeker_no = ?",
-                   arguments: [status.rawValue, now.seconds, seekerNo])
+        try db.run(
+            sql: "UPDATE seeker SET status = ?, updated_at = ? WHERE seeker_no = ?",
+            arguments: [status.rawValue, now.seconds, seekerNo])
     }
 
     /// Adds one no-show and returns the new count.
     public static func addNoShow(_ seekerNo: String, at now: Instant, in db: StoreTransaction) throws -> Int {
-        try db.run(sql: "UPDATE seeker SET no_show_count = no_show_count + 1, updated_at = ? WHERE seeker_no = ?",
-                       arguments: [now.seconds, seekerNo])
+        try db.run(
+            sql: "UPDATE seeker SET no_show_count = no_show_count + 1, updated_at = ? WHERE seeker_no = ?",
+            arguments: [now.seconds, seekerNo])
         return try Int.fetchOne(db.cachedStatement(sql: "SELECT no_show_count FROM seeker WHERE seeker_no = ?"), arguments: [seekerNo]) ?? 0
     }
 }

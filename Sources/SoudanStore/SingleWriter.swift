@@ -1,9 +1,9 @@
-public import GRDB
-public import SoudanProtocol
-public import Dispatch
-public import Logging
 import CSoudanShim
+public import Dispatch
 import Foundation
+public import GRDB
+public import Logging
+public import SoudanProtocol
 import SoudanSync
 import Synchronization
 
@@ -299,7 +299,9 @@ public final class SingleWriter: Sendable {
     /// transaction of its own, and waits for it to commit: for start-up and
     /// shutdown, never for serving a request.
     public func sync<T: Sendable>(_ body: @Sendable (StoreTransaction) throws -> T) throws -> T {
-        try queue.sync { try pool.writeWithoutTransaction { db in try db.inCachedTransaction(.immediate) { try body(StoreTransaction(db)) } } }
+        try queue.sync {
+            try pool.writeWithoutTransaction { db in try db.inCachedTransaction(.immediate) { try body(StoreTransaction(db)) } }
+        }
     }
 
     /// Waits until every job queued so far has committed and completed.

@@ -1,7 +1,7 @@
-package import GRDB
-public import SoudanProtocol
 import Foundation
+package import GRDB
 public import Logging
+public import SoudanProtocol
 
 /// How hard a commit waits for the disk.
 public enum Durability: String, Sendable, CaseIterable {

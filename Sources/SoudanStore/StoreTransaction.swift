@@ -74,7 +74,7 @@ extension Store {
         guard let db = error as? DatabaseError else { return nil }
         switch db.resultCode {
         case .SQLITE_FULL, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN,
-             .SQLITE_ABORT, .SQLITE_INTERRUPT, .SQLITE_NOMEM:
+            .SQLITE_ABORT, .SQLITE_INTERRUPT, .SQLITE_NOMEM:
             return "\(db.resultCode)"
         default:
             return nil

@@ -40,7 +40,8 @@ public enum TermsStore {
 
     /// A new version, in force from `effectiveAt` (Art. 11).
     public static func publish(_ version: String, effectiveAt: Instant, summary: String, at now: Instant, in db: StoreTransaction) throws {
-        try db.run(sql: "INSERT INTO terms(version, effective_at, summary, published_at) VALUES (?, ?, ?, ?)",
-                   arguments: [version, effectiveAt.seconds, summary, now.seconds])
+        try db.run(
+            sql: "INSERT INTO terms(version, effective_at, summary, published_at) VALUES (?, ?, ?, ?)",
+            arguments: [version, effectiveAt.seconds, summary, now.seconds])
     }
 }

@@ -74,9 +74,11 @@ struct FlowScript {
             guard registeredToLookUp else {
                 seekerNo = String(format: "%05d-%08d", runTag, worker)
                 stage = .registerToLookUp
-                return Step(toAdmin: false, op: "seeker.register", args: [
-                    "seeker_no": .string(seekerNo), "name": Self.name, "phone": "03-0000-0000", "my_page": true, "webcam_device": true,
-                ])
+                return Step(
+                    toAdmin: false, op: "seeker.register",
+                    args: [
+                        "seeker_no": .string(seekerNo), "name": Self.name, "phone": "03-0000-0000", "my_page": true, "webcam_device": true,
+                    ])
             }
             return Step(toAdmin: false, op: "seeker.get", args: ["seeker_no": .string(seekerNo)])
         case .book, .mixed:
@@ -84,9 +86,11 @@ struct FlowScript {
             // Unique per run and per flow: a seeker of an earlier run would be busy or at its limit.
             seekerNo = String(format: "%05d-%08d", runTag, worker * 1_000_000 + flows)
             stage = .register
-            return Step(toAdmin: false, op: "seeker.register", args: [
-                "seeker_no": .string(seekerNo), "name": Self.name, "phone": "03-0000-0000", "my_page": true, "webcam_device": true,
-            ])
+            return Step(
+                toAdmin: false, op: "seeker.register",
+                args: [
+                    "seeker_no": .string(seekerNo), "name": Self.name, "phone": "03-0000-0000", "my_page": true, "webcam_device": true,
+                ])
         }
     }
 
@@ -94,7 +98,8 @@ struct FlowScript {
     /// (a cancelled slot it had asked for) is a booking, not an error; likewise a
     /// request already withdrawn.
     static func countedCode(_ reply: ClientReply) -> String {
-        let settled = reply.errorCode == "invalid_state"
+        let settled =
+            reply.errorCode == "invalid_state"
             && ["scheduled", "withdrawn"].contains(reply.errorDetails["status"]?.stringValue ?? "")
         return settled ? "ok" : reply.code
     }
@@ -109,18 +114,22 @@ struct FlowScript {
         case .register:
             if reply.ok { ackLog?.record("seeker", seekerNo) }
             stage = .consent
-            return Step(toAdmin: false, op: "seeker.consent", args: [
-                "seeker_no": .string(seekerNo), "terms_version": "1", "zoom_terms": true,
-                "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true],
-            ])
+            return Step(
+                toAdmin: false, op: "seeker.consent",
+                args: [
+                    "seeker_no": .string(seekerNo), "terms_version": "1", "zoom_terms": true,
+                    "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true],
+                ])
         case .consent:
             // Few slots, many seekers: they collide.
             slot = week.slots[Int.random(in: 0..<week.slots.count, using: &random)]
             stage = .request
-            return Step(toAdmin: false, op: "booking.request", args: [
-                "seeker_no": .string(seekerNo), "name": Self.name, "phone": "03-0000-0000",
-                "preferences": [.string(slot)], "channel": "web",
-            ])
+            return Step(
+                toAdmin: false, op: "booking.request",
+                args: [
+                    "seeker_no": .string(seekerNo), "name": Self.name, "phone": "03-0000-0000",
+                    "preferences": [.string(slot)], "channel": "web",
+                ])
         case .request:
             guard let id = reply.result["request"]?["request_id"] else { return finish() }
             requestID = id

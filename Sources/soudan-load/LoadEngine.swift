@@ -74,7 +74,8 @@ final class LoadEngine {
         watch(timer, token: UInt64.max, events: EPOLLIN.rawValue)
         let hands = FlowScript.deal(plan.inherited, scenario: plan.scenario, connections: plan.connections)
         for worker in 0..<plan.connections {
-            let script = FlowScript(scenario: plan.scenario, worker: worker, week: plan.week, ackLog: plan.ackLog, inherited: hands[worker] ?? [])
+            let script = FlowScript(
+                scenario: plan.scenario, worker: worker, week: plan.week, ackLog: plan.ackLog, inherited: hands[worker] ?? [])
             // Spread the connections' schedules over one interval.
             let first = start + (interval ?? 0) * UInt64(worker) / UInt64(plan.connections)
             do {
@@ -213,8 +214,9 @@ final class LoadEngine {
         let waiting = endpoints[endpoint].socket.hasPendingOutput
         if waiting != endpoints[endpoint].watchingOutput {
             endpoints[endpoint].watchingOutput = waiting
-            watch(endpoints[endpoint].socket.fd, token: UInt64(endpoint),
-                  events: EPOLLIN.rawValue | (waiting ? EPOLLOUT.rawValue : 0), modify: true)
+            watch(
+                endpoints[endpoint].socket.fd, token: UInt64(endpoint),
+                events: EPOLLIN.rawValue | (waiting ? EPOLLOUT.rawValue : 0), modify: true)
         }
     }
 

@@ -82,9 +82,13 @@ struct LoadReport {
         let rate = Double(succeeded) / seconds
         print("scenario \(scenario): \(connections) connection(s) × pipeline \(pipeline), \(String(format: "%.2f", seconds)) s")
         print("  \(replies) replies, \(succeeded) succeeded, \(String(format: "%.0f", rate)) per second")
-        let p = [50.0, 90, 99, 99.9].map { String(format: "p%@ %.3f", String($0).replacingOccurrences(of: ".0", with: ""), Double(latency.valueAtPercentile($0)) / 1000) }
+        let p = [50.0, 90, 99, 99.9].map {
+            String(format: "p%@ %.3f", String($0).replacingOccurrences(of: ".0", with: ""), Double(latency.valueAtPercentile($0)) / 1000)
+        }
         print("  latency ms: " + p.joined(separator: "  ") + String(format: "  max %.3f", Double(latency.max) / 1000))
-        if !errors.isEmpty { print("  errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+        if !errors.isEmpty {
+            print("  errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
     }
 }
 
@@ -108,8 +112,9 @@ final class LoadRunner: Sendable {
                     Thread.sleep(forTimeInterval: 1)
                     let elapsed = Double(LoadEngine.now() - start) / 1e9
                     let replies = counters.replies.load(ordering: .relaxed)
-                    let line = String(format: "\r  %6.1f s  %9d replies  %8.0f /s  errors %d ", elapsed, replies,
-                                      Double(replies) / elapsed, counters.errors.load(ordering: .relaxed))
+                    let line = String(
+                        format: "\r  %6.1f s  %9d replies  %8.0f /s  errors %d ", elapsed, replies,
+                        Double(replies) / elapsed, counters.errors.load(ordering: .relaxed))
                     FileHandle.standardError.write(Data(line.utf8))
                 }
                 FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))

@@ -93,10 +93,12 @@ struct LoadOffice {
         let admin = try SoudanConnection(path: adminSocket)
         for n in 1...counselors {
             let id = String(format: "load-%02d", n)
-            let reply = try admin.call("counselor.add", [
-                "counselor_id": .string(id), "name": .string("負荷 \(n)"),
-                "meeting": ["join_url": .string("https://zoom.us/j/9\(n)"), "meeting_id": .string("9\(n)"), "passcode": "load"],
-            ])
+            let reply = try admin.call(
+                "counselor.add",
+                [
+                    "counselor_id": .string(id), "name": .string("負荷 \(n)"),
+                    "meeting": ["join_url": .string("https://zoom.us/j/9\(n)"), "meeting_id": .string("9\(n)"), "passcode": "load"],
+                ])
             guard reply.ok || reply.errorCode == "conflict" else { throw LoadError.setup("counselor.add: \(reply.raw)") }
         }
         let ping = try admin.call("sys.ping", nil)
@@ -122,7 +124,8 @@ struct LoadOffice {
             }
             for consultation in consultations {
                 guard consultation["counselor_id"]?.stringValue?.hasPrefix("load-") == true,
-                      let id = consultation["consultation_id"]?.stringValue else { continue }
+                    let id = consultation["consultation_id"]?.stringValue
+                else { continue }
                 scheduled.append(id)
             }
         }

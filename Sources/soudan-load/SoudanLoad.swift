@@ -20,7 +20,8 @@ struct SoudanLoad: ParsableCommand {
 
     @Option(help: "The service socket.") var socket = "./var/soudan.sock"
     @Option(name: .customLong("admin-socket"), help: "The admin socket (setup, scheduling).") var adminSocket = "./var/admin.sock"
-    @Option(help: "ping, book, read, lookup (seeker.get: personal data, recorded before its reply) or mixed.") var scenario: Scenario = .ping
+    @Option(help: "ping, book, read, lookup (seeker.get: personal data, recorded before its reply) or mixed.") var scenario: Scenario =
+        .ping
     @Option(help: "Concurrent connections.") var connections = 1
     @Option(help: "Requests in flight per connection (closed-loop ping and read).") var pipeline = 1
     @Option(help: "Seconds to run.") var duration: Double = 10
@@ -28,7 +29,9 @@ struct SoudanLoad: ParsableCommand {
     @Option(help: "Open loop: flows per second, in total.") var rate: Double?
     @Option(help: "Seconds without any reply after which the flows still waiting count as failed.") var timeout: Double = 60
     @Flag(help: "Print the summary as JSON.") var json = false
-    @Option(name: .customLong("ack-log"), help: "Append every acknowledged write (seeker, request, consultation id) to this file, one per line.")
+    @Option(
+        name: .customLong("ack-log"), help: "Append every acknowledged write (seeker, request, consultation id) to this file, one per line."
+    )
     var ackLog: String?
 
     func validate() throws {
@@ -38,16 +41,18 @@ struct SoudanLoad: ParsableCommand {
     }
 
     func run() throws {
-        let (week, inherited): (LoadWeek, [String]) = switch scenario {
-        case .book, .mixed: try LoadOffice.prepare(adminSocket: adminSocket)
-        case .read: (try LoadOffice.week(socket: socket), [])
-        // They read no slots: any week will do, and the daemon is not asked first.
-        case .ping, .lookup: (LoadWeek(after: Instant(seconds: Int64(Date().timeIntervalSince1970))), [])
-        }
-        let runner = LoadRunner(plan: LoadPlan(
-            socket: socket, adminSocket: adminSocket, week: week, scenario: scenario, connections: connections, pipeline: pipeline,
-            stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate,
-            replyTimeout: timeout, ackLog: try ackLog.map(AckLog.init(path:)), inherited: inherited))
+        let (week, inherited): (LoadWeek, [String]) =
+            switch scenario {
+            case .book, .mixed: try LoadOffice.prepare(adminSocket: adminSocket)
+            case .read: (try LoadOffice.week(socket: socket), [])
+            // They read no slots: any week will do, and the daemon is not asked first.
+            case .ping, .lookup: (LoadWeek(after: Instant(seconds: Int64(Date().timeIntervalSince1970))), [])
+            }
+        let runner = LoadRunner(
+            plan: LoadPlan(
+                socket: socket, adminSocket: adminSocket, week: week, scenario: scenario, connections: connections, pipeline: pipeline,
+                stop: requests.map { .afterRequests($0) } ?? .afterSeconds(duration), rate: rate,
+                replyTimeout: timeout, ackLog: try ackLog.map(AckLog.init(path:)), inherited: inherited))
         let report = runner.run(progress: isatty(2) == 1 && !json)
         if json {
             print(JSONWriter.string(.object(report.summary(scenario: scenario.rawValue, connections: connections))))
@@ -55,8 +60,10 @@ struct SoudanLoad: ParsableCommand {
             report.printForPeople(scenario: scenario.rawValue, connections: connections, pipeline: pipeline)
         }
         if report.failedTooOften {
-            FileHandle.standardError.write(Data(
-                "soudan-load: \(report.unexpectedFailures) of \(report.replies) replies failed (other than slot_taken): over 1 %\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "soudan-load: \(report.unexpectedFailures) of \(report.replies) replies failed (other than slot_taken): over 1 %\n".utf8
+                ))
             throw ExitCode(1)
         }
     }

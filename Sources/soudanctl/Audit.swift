@@ -10,7 +10,9 @@ struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Walk the access log's hash chain; exits 1 if a row was altered.")
         @OptionGroup var options: ConnectionOptions
-        @Option(name: .customLong("anchor-rows"), help: "With --anchor-head: the rows of an anchor line the daemon logged (audit anchor rows=N head=HEX).")
+        @Option(
+            name: .customLong("anchor-rows"),
+            help: "With --anchor-head: the rows of an anchor line the daemon logged (audit anchor rows=N head=HEX).")
         var anchorRows: Int64?
         @Option(name: .customLong("anchor-head"), help: "The head of that anchor line: the log must still hold that row with that hash.")
         var anchorHead: String?

@@ -40,10 +40,12 @@ struct CounselorCommand: ParsableCommand {
         @Option(help: "The Zoom passcode.") var passcode: String
 
         func run() throws {
-            let result = try options.call("counselor.add", [
-                "counselor_id": .string(counselorID), "name": .string(name),
-                "meeting": ["join_url": .string(joinURL), "meeting_id": .string(meetingID), "passcode": .string(passcode)],
-            ])
+            let result = try options.call(
+                "counselor.add",
+                [
+                    "counselor_id": .string(counselorID), "name": .string(name),
+                    "meeting": ["join_url": .string(joinURL), "meeting_id": .string(meetingID), "passcode": .string(passcode)],
+                ])
             options.show(result) { print("added \(Output.cell($0["counselor"]?["counselor_id"]))") }
         }
     }
@@ -55,24 +57,30 @@ struct CounselorCommand: ParsableCommand {
         @OptionGroup var options: ConnectionOptions
         @Argument(help: "The counselor.") var counselorID: String
         @Option(name: .customLong("day"), help: "DAY=HH:MM-HH:MM[,HH:MM-HH:MM…], day mon…sun; repeat per day.") var days: [String]
-        @Flag(help: "Move consultations the new hours leave uncovered to other counselors (else the change is refused).") var reassign = false
+        @Flag(help: "Move consultations the new hours leave uncovered to other counselors (else the change is refused).") var reassign =
+            false
 
         func run() throws {
             var weekly = JSONObject()
             for entry in days {
                 let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw ValidationError("--day takes DAY=HH:MM-HH:MM, not \(entry)") }
-                weekly[parts[0]] = .array(try parts[1].split(separator: ",").map { interval in
-                    let bounds = interval.split(separator: "-").map { JSONValue.string(String($0)) }
-                    guard bounds.count == 2 else { throw ValidationError("an interval is HH:MM-HH:MM, not \(interval)") }
-                    return .array(bounds)
-                })
+                weekly[parts[0]] = .array(
+                    try parts[1].split(separator: ",").map { interval in
+                        let bounds = interval.split(separator: "-").map { JSONValue.string(String($0)) }
+                        guard bounds.count == 2 else { throw ValidationError("an interval is HH:MM-HH:MM, not \(interval)") }
+                        return .array(bounds)
+                    })
             }
-            let result = try options.call("counselor.set_hours", [
-                "counselor_id": .string(counselorID), "weekly": .object(weekly), "reassign": .bool(reassign),
-            ])
+            let result = try options.call(
+                "counselor.set_hours",
+                [
+                    "counselor_id": .string(counselorID), "weekly": .object(weekly), "reassign": .bool(reassign),
+                ])
             options.show(result) { result in
-                print("hours of \(Output.cell(result["counselor"]?["counselor_id"])): \(JSONWriter.string(result["counselor"]?["weekly"] ?? .null))")
+                print(
+                    "hours of \(Output.cell(result["counselor"]?["counselor_id"])): \(JSONWriter.string(result["counselor"]?["weekly"] ?? .null))"
+                )
                 Absence.printMoved(result)
             }
         }
@@ -84,14 +92,19 @@ struct CounselorCommand: ParsableCommand {
         @Argument(help: "The counselor.") var counselorID: String
         @Option(help: "First day, YYYY-MM-DD.") var from: String
         @Option(help: "Last day, YYYY-MM-DD.") var to: String
-        @Flag(help: "Move consultations booked with the counselor then to other counselors (else the absence is refused).") var reassign = false
+        @Flag(help: "Move consultations booked with the counselor then to other counselors (else the absence is refused).") var reassign =
+            false
 
         func run() throws {
-            let result = try options.call("counselor.add_absence", [
-                "counselor_id": .string(counselorID), "from": .string(from), "to": .string(to), "reassign": .bool(reassign),
-            ])
+            let result = try options.call(
+                "counselor.add_absence",
+                [
+                    "counselor_id": .string(counselorID), "from": .string(from), "to": .string(to), "reassign": .bool(reassign),
+                ])
             options.show(result) { result in
-                print("\(Output.cell(result["counselor_id"])) away \(Output.cell(result["absence"]?["from"])) to \(Output.cell(result["absence"]?["to"]))")
+                print(
+                    "\(Output.cell(result["counselor_id"])) away \(Output.cell(result["absence"]?["from"])) to \(Output.cell(result["absence"]?["to"]))"
+                )
                 Self.printMoved(result)
             }
         }
@@ -101,9 +114,11 @@ struct CounselorCommand: ParsableCommand {
             let moved = result["reassigned"]?.arrayValue ?? []
             guard !moved.isEmpty else { return }
             print("moved to other counselors:")
-            Output.table(["consultation", "start", "from", "to"], moved.map { m in
-                [Output.cell(m["consultation_id"]), Output.cell(m["start"]), Output.cell(m["from"]), Output.cell(m["to"])]
-            })
+            Output.table(
+                ["consultation", "start", "from", "to"],
+                moved.map { m in
+                    [Output.cell(m["consultation_id"]), Output.cell(m["start"]), Output.cell(m["from"]), Output.cell(m["to"])]
+                })
         }
     }
 }

@@ -17,7 +17,8 @@ struct EventsCommand: ParsableCommand {
         @Option(name: .customLong("wait-ms"), help: "Wait this long for the first one.") var waitMs: Int = 0
 
         func run() throws {
-            let result = try options.call("events.fetch", ["consumer": .string(consumer), "max": .int(Int64(max)), "wait_ms": .int(Int64(waitMs))])
+            let result = try options.call(
+                "events.fetch", ["consumer": .string(consumer), "max": .int(Int64(max)), "wait_ms": .int(Int64(waitMs))])
             options.show(result) { result in
                 for event in result["events"]?.arrayValue ?? [] { Watch.printEvent(event) }
             }

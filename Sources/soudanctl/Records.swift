@@ -21,8 +21,15 @@ enum Records {
             ("seeker", Output.cell(c["seeker_no"])), ("counselor", Output.cell(c["counselor_id"])),
             ("start", Output.cell(c["start"])), ("end", Output.cell(c["end"])), ("status", Output.cell(c["status"])),
             ("companions", companions(c["companions"])),
-            ("meeting", "\(Output.cell(c["meeting"]?["join_url"])) (ID \(Output.cell(c["meeting"]?["meeting_id"])), passcode \(Output.cell(c["meeting"]?["passcode"])))"),
-            ("cutoff override", c["override_cutoff"].flatMap { $0 == .null ? nil : "\(Output.cell($0["reason"])) by uid \(Output.cell($0["by"]?["uid"]))" } ?? "-"),
+            (
+                "meeting",
+                "\(Output.cell(c["meeting"]?["join_url"])) (ID \(Output.cell(c["meeting"]?["meeting_id"])), passcode \(Output.cell(c["meeting"]?["passcode"])))"
+            ),
+            (
+                "cutoff override",
+                c["override_cutoff"].flatMap { $0 == .null ? nil : "\(Output.cell($0["reason"])) by uid \(Output.cell($0["by"]?["uid"]))" }
+                    ?? "-"
+            ),
             ("contacted", Output.cell(c["contacted"])),
         ])
     }

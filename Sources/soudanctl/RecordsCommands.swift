@@ -15,13 +15,17 @@ struct Disclose: ParsableCommand {
     @Option(name: .customLong("requested-by"), help: "The authority or investigative body asking.") var requestedBy: String
 
     func run() throws {
-        var args: JSONObject = ["from": .string(from), "to": .string(to), "legal_basis": .string(legalBasis), "requested_by": .string(requestedBy)]
+        var args: JSONObject = [
+            "from": .string(from), "to": .string(to), "legal_basis": .string(legalBasis), "requested_by": .string(requestedBy),
+        ]
         if let seekerNo { args["seeker_no"] = .string(seekerNo) }
         let result = try options.call("audit.disclose", args)
         options.show(result) { result in
             let rows = (result["records"]?.arrayValue ?? []).map { r in
-                [Output.cell(r["at"]), Output.cell(r["op"]), Output.cell(r["socket"]), Output.cell(r["uid"]), Output.cell(r["code"]),
-                 Output.cell(r["seeker_no"]), Output.cell(r["device"]?["id"])]
+                [
+                    Output.cell(r["at"]), Output.cell(r["op"]), Output.cell(r["socket"]), Output.cell(r["uid"]), Output.cell(r["code"]),
+                    Output.cell(r["seeker_no"]), Output.cell(r["device"]?["id"]),
+                ]
             }
             Output.table(["AT", "OP", "SOCKET", "UID", "CODE", "SEEKER", "DEVICE"], rows)
         }
@@ -33,7 +37,9 @@ struct Purge: ParsableCommand {
         commandName: "purge",
         abstract: "Erase personal data of what ended before a date (Art. 6); counts in reports stay.")
     @OptionGroup var options: ConnectionOptions
-    @Option(help: "Erase what was created or started before this date, YYYY-MM-DD (with --dry-run: default, what the next retention run erases).")
+    @Option(
+        help:
+            "Erase what was created or started before this date, YYYY-MM-DD (with --dry-run: default, what the next retention run erases).")
     var before: String?
     @Flag(name: .customLong("dry-run"), help: "Count what would be erased; erase nothing.") var dryRun = false
 
@@ -48,7 +54,8 @@ struct Purge: ParsableCommand {
         let result = try options.call("privacy.purge", args)
         options.show(result) { result in
             let p = result["purged"]
-            let counts = "\(Output.cell(p?["requests"])) requests, \(Output.cell(p?["consultations"])) consultations, \(Output.cell(p?["access_records"])) device ids in access records"
+            let counts =
+                "\(Output.cell(p?["requests"])) requests, \(Output.cell(p?["consultations"])) consultations, \(Output.cell(p?["access_records"])) device ids in access records"
             print(dryRun ? "would erase, before \(Output.cell(result["before"])): \(counts)" : "erased: \(counts)")
         }
     }
@@ -68,7 +75,11 @@ struct Backup: ParsableCommand {
     func run() throws {
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let result = try options.call("sys.backup", ["path": .string(path)])
-        options.show(result) { print("backed up to \(Output.cell($0["path"])) (\(Output.cell($0["bytes"])) bytes, events up to \(Output.cell($0["last_event_seq"])))") }
+        options.show(result) {
+            print(
+                "backed up to \(Output.cell($0["path"])) (\(Output.cell($0["bytes"])) bytes, events up to \(Output.cell($0["last_event_seq"])))"
+            )
+        }
     }
 }
 
@@ -85,7 +96,9 @@ struct Health: ParsableCommand {
             for name in ["store", "clock", "consumers"] {
                 let check = checks?[name]
                 var detail = ""
-                if name == "clock" { detail = "\(Output.cell(check?["mode"])) \(Output.cell(check?["now"])) drift \(Output.cell(check?["drift_s"])) s" }
+                if name == "clock" {
+                    detail = "\(Output.cell(check?["mode"])) \(Output.cell(check?["now"])) drift \(Output.cell(check?["drift_s"])) s"
+                }
                 if name == "consumers" { detail = JSONWriter.string(check?["lag"] ?? .null) }
                 print("\(check?["ok"] == .bool(true) ? "ok  " : "FAIL")  \(name)  \(detail)")
             }

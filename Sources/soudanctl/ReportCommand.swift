@@ -36,9 +36,11 @@ struct ReportCommand: ParsableCommand {
                 }
                 Output.table(["DATE", "REQUESTS", "CONSULTATIONS", "COMPLETED", "CANCELLED", "NO-SHOW", "CAPACITY", "UTILISATION"], rows)
                 print()
-                Output.table(["SLOT", "HELD", "CAPACITY", "UTILISATION"], slots.map {
-                    [$0.time, String($0.held), String($0.capacity), UsageChart.bar($0.share)]
-                })
+                Output.table(
+                    ["SLOT", "HELD", "CAPACITY", "UTILISATION"],
+                    slots.map {
+                        [$0.time, String($0.held), String($0.capacity), UsageChart.bar($0.share)]
+                    })
             }
         }
     }
@@ -86,7 +88,8 @@ enum UsageChart {
     }
 
     static func svg(days: [JSONValue], slots: [UsageBySlot.Slot]) -> String {
-        let rows = days.map { (Output.cell($0["date"]), $0["utilisation"]?.numberValue ?? 0) } + [("", -1)]
+        let rows =
+            days.map { (Output.cell($0["date"]), $0["utilisation"]?.numberValue ?? 0) } + [("", -1)]
             + slots.map { ($0.time, $0.share) }
         let width = 640
         let rowHeight = 18

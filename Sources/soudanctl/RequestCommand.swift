@@ -26,11 +26,12 @@ struct RequestCommand: ParsableCommand {
             "preferences": .array(preferences.map { .string($0) }), "channel": .string(channel),
         ]
         if !companions.isEmpty {
-            args["companions"] = .array(try companions.map { entry in
-                let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ValidationError("--companion takes ROLE:NAME, not \(entry)") }
-                return ["role": .string(parts[0]), "name": .string(parts[1])]
-            })
+            args["companions"] = .array(
+                try companions.map { entry in
+                    let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+                    guard parts.count == 2 else { throw ValidationError("--companion takes ROLE:NAME, not \(entry)") }
+                    return ["role": .string(parts[0]), "name": .string(parts[1])]
+                })
         }
         if let note { args["note"] = .string(note) }
         if let during { args["during_consultation"] = .string(during) }

@@ -57,7 +57,10 @@ struct ConsultationCommand: ParsableCommand {
             let result = try options.call("consultation.list", args)
             options.show(result) { result in
                 let rows = (result["consultations"]?.arrayValue ?? []).map { c in
-                    [Output.cell(c["start"]), Output.cell(c["counselor_id"]), Output.cell(c["seeker_no"]), Output.cell(c["status"]), Output.cell(c["consultation_id"])]
+                    [
+                        Output.cell(c["start"]), Output.cell(c["counselor_id"]), Output.cell(c["seeker_no"]), Output.cell(c["status"]),
+                        Output.cell(c["consultation_id"]),
+                    ]
                 }
                 Output.table(["START", "COUNSELOR", "SEEKER", "STATUS", "CONSULTATION"], rows)
             }
@@ -75,8 +78,10 @@ struct Slots: ParsableCommand {
         let result = try options.call("slots.available", ["from": .string(from), "to": .string(to)])
         options.show(result) { result in
             let rows = (result["slots"]?.arrayValue ?? []).map { s in
-                [String(Output.cell(s["start"]).prefix(16)).replacingOccurrences(of: "T", with: " "), Output.cell(s["free"]),
-                 s["bookable"] == .bool(true) ? "yes" : "-"]
+                [
+                    String(Output.cell(s["start"]).prefix(16)).replacingOccurrences(of: "T", with: " "), Output.cell(s["free"]),
+                    s["bookable"] == .bool(true) ? "yes" : "-",
+                ]
             }
             Output.table(["SLOT", "FREE", "BOOKABLE"], rows)
         }

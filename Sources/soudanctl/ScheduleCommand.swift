@@ -15,7 +15,8 @@ struct ScheduleCommand: ParsableCommand {
     @Argument(help: "The request (or, with --reschedule, the consultation).") var id: String
     @Argument(help: "The start, ISO 8601 (not with --auto).") var start: String?
     @Option(help: "The counselor; without it, the free one with the fewest consultations that day.") var counselor: String?
-    @Option(name: .customLong("override-cutoff"), help: "Book after the cutoff; the reason is recorded with who did it.") var overrideCutoff: String?
+    @Option(name: .customLong("override-cutoff"), help: "Book after the cutoff; the reason is recorded with who did it.")
+    var overrideCutoff: String?
     @Flag(help: "Pick the first preference that is still bookable with a free counselor.") var auto = false
     @Flag(help: "Move an existing consultation instead.") var reschedule = false
 

@@ -18,10 +18,12 @@ struct SeekerCommand: ParsableCommand {
         @Flag(name: .customLong("webcam-device"), help: "The seeker has a device for web-camera calls.") var webcamDevice = false
 
         func run() throws {
-            let result = try options.call("seeker.register", [
-                "seeker_no": .string(seekerNo), "name": .string(name), "phone": .string(phone),
-                "my_page": .bool(myPage), "webcam_device": .bool(webcamDevice),
-            ])
+            let result = try options.call(
+                "seeker.register",
+                [
+                    "seeker_no": .string(seekerNo), "name": .string(name), "phone": .string(phone),
+                    "my_page": .bool(myPage), "webcam_device": .bool(webcamDevice),
+                ])
             options.show(result) { result in
                 print(result["created"] == .bool(true) ? "registered" : "updated")
                 Records.seeker(result["seeker"])
@@ -32,23 +34,28 @@ struct SeekerCommand: ParsableCommand {
     struct Consent: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record that the seeker agreed to the terms in force and Zoom's, and acknowledged the rules (Art. 3, 10, 11).",
-            discussion: "Ask first: no recording, a private room, a ready device. The version must be the one in force (`soudanctl terms current`).")
+            discussion:
+                "Ask first: no recording, a private room, a ready device. The version must be the one in force (`soudanctl terms current`)."
+        )
         @OptionGroup var options: ConnectionOptions
         @Argument(help: "The job-seeker number.") var seekerNo: String
         @Option(name: .customLong("terms-version"), help: "The version of the terms the seeker agreed to.") var termsVersion: String
 
         func run() throws {
-            let result = try options.call("seeker.consent", [
-                "seeker_no": .string(seekerNo), "terms_version": .string(termsVersion), "zoom_terms": true,
-                "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true],
-            ])
+            let result = try options.call(
+                "seeker.consent",
+                [
+                    "seeker_no": .string(seekerNo), "terms_version": .string(termsVersion), "zoom_terms": true,
+                    "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true],
+                ])
             options.show(result) { Records.seeker($0["seeker"]) }
         }
     }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A seeker's profile, history (restrictions, suspensions, reinstatements and why), open requests and coming consultations.")
+            abstract:
+                "A seeker's profile, history (restrictions, suspensions, reinstatements and why), open requests and coming consultations.")
         @OptionGroup var options: ConnectionOptions
         @Argument(help: "The job-seeker number.") var seekerNo: String
 
@@ -59,13 +66,24 @@ struct SeekerCommand: ParsableCommand {
                 let history = result["seeker"]?["history"]?.arrayValue ?? []
                 if !history.isEmpty {
                     print()
-                    Output.table(["at", "action", "reason", "note", "by"], history.map { entry in
-                        [Output.cell(entry["at"]), Output.cell(entry["action"]), Output.cell(entry["reason"]), Output.cell(entry["note"]),
-                         entry["by"] == .null ? "system" : "uid \(Output.cell(entry["by"]?["uid"]))"]
-                    })
+                    Output.table(
+                        ["at", "action", "reason", "note", "by"],
+                        history.map { entry in
+                            [
+                                Output.cell(entry["at"]), Output.cell(entry["action"]), Output.cell(entry["reason"]),
+                                Output.cell(entry["note"]),
+                                entry["by"] == .null ? "system" : "uid \(Output.cell(entry["by"]?["uid"]))",
+                            ]
+                        })
                 }
-                for request in result["requests"]?.arrayValue ?? [] { print(); Records.request(request) }
-                for consultation in result["consultations"]?.arrayValue ?? [] { print(); Records.consultation(consultation) }
+                for request in result["requests"]?.arrayValue ?? [] {
+                    print()
+                    Records.request(request)
+                }
+                for consultation in result["consultations"]?.arrayValue ?? [] {
+                    print()
+                    Records.consultation(consultation)
+                }
             }
         }
     }

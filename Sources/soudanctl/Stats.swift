@@ -15,9 +15,15 @@ struct Stats: ParsableCommand {
             let latency = result["latency_ms"]
             Output.fields([
                 ("uptime", "\(Output.cell(result["uptime_s"])) s"),
-                ("connections", "open \(Output.cell(c?["open"])), accepted \(Output.cell(c?["accepted"])), refused \(Output.cell(c?["refused"])), closed idle \(Output.cell(c?["closed_idle"])), closed stalled \(Output.cell(c?["closed_stalled"]))"),
+                (
+                    "connections",
+                    "open \(Output.cell(c?["open"])), accepted \(Output.cell(c?["accepted"])), refused \(Output.cell(c?["refused"])), closed idle \(Output.cell(c?["closed_idle"])), closed stalled \(Output.cell(c?["closed_stalled"]))"
+                ),
                 ("requests", Output.cell(result["requests"]?["total"])),
-                ("commits", "\(Output.cell(commits?["transactions"])) transactions, \(Output.cell(commits?["commands"])) commands, batch mean \(Output.cell(commits?["batch"]?["mean"])) max \(Output.cell(commits?["batch"]?["max"]))"),
+                (
+                    "commits",
+                    "\(Output.cell(commits?["transactions"])) transactions, \(Output.cell(commits?["commands"])) commands, batch mean \(Output.cell(commits?["batch"]?["mean"])) max \(Output.cell(commits?["batch"]?["max"]))"
+                ),
                 ("latency ms", ["p50", "p90", "p99", "p999", "max"].map { "\($0) \(Output.cell(latency?[$0]))" }.joined(separator: "  ")),
             ])
             let byOp = result["requests"]?["by_op"]?.objectValue ?? [:]

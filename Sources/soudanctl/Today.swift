@@ -15,11 +15,15 @@ struct Today: ParsableCommand {
         options.show(result) { result in
             let list = result["consultations"]?.arrayValue ?? []
             print("\(day): \(list.count) consultation(s)\n")
-            let rows = list.sorted { (Output.cell($0["counselor_id"]), Output.cell($0["start"])) < (Output.cell($1["counselor_id"]), Output.cell($1["start"])) }
-                .map { c in
-                    [Output.cell(c["counselor_id"]), Records.clock(c["start"]), Output.cell(c["seeker_no"]), Output.cell(c["status"]),
-                     c["contacted"] == .bool(true) ? "yes" : "-", Records.companions(c["companions"]), Output.cell(c["consultation_id"])]
-                }
+            let rows = list.sorted {
+                (Output.cell($0["counselor_id"]), Output.cell($0["start"])) < (Output.cell($1["counselor_id"]), Output.cell($1["start"]))
+            }
+            .map { c in
+                [
+                    Output.cell(c["counselor_id"]), Records.clock(c["start"]), Output.cell(c["seeker_no"]), Output.cell(c["status"]),
+                    c["contacted"] == .bool(true) ? "yes" : "-", Records.companions(c["companions"]), Output.cell(c["consultation_id"]),
+                ]
+            }
             Output.table(["COUNSELOR", "TIME", "SEEKER", "STATUS", "CONTACTED", "COMPANIONS", "CONSULTATION"], rows)
         }
     }

@@ -37,11 +37,14 @@ final class Daemon {
             case .held(let jump):
                 logger.warning(
                     "wall clock jump held: the time rules wait for clock.accept",
-                    metadata: ["system_now": "\(WireTime.format(jump.systemNow))", "held_now": "\(WireTime.format(jump.heldNow))",
-                               "jump_s": "\(jump.seconds)"])
+                    metadata: [
+                        "system_now": "\(WireTime.format(jump.systemNow))", "held_now": "\(WireTime.format(jump.heldNow))",
+                        "jump_s": "\(jump.seconds)",
+                    ])
             case .resumed(let accepted, let now):
-                logger.notice(accepted ? "wall clock accepted: the time rules resume" : "wall clock back in agreement: the time rules resume",
-                              metadata: ["now": "\(WireTime.format(now))"])
+                logger.notice(
+                    accepted ? "wall clock accepted: the time rules resume" : "wall clock back in agreement: the time rules resume",
+                    metadata: ["now": "\(WireTime.format(now))"])
             }
         }
         let counters = self.counters
@@ -96,11 +99,13 @@ final class Daemon {
         thread.start()
         started.wait()
         if let error = startResult.withLock({ $0 }) { throw error }
-        logger.notice("ready", metadata: [
-            "version": "\(SoudanVersion.string)",
-            "service_socket": "\(inherited.service.map { "systemd fd \($0)" } ?? paths.serviceSocket)",
-            "admin_socket": "\(inherited.admin.map { "systemd fd \($0)" } ?? paths.adminSocket)", "clock": "\(clock.mode)",
-        ])
+        logger.notice(
+            "ready",
+            metadata: [
+                "version": "\(SoudanVersion.string)",
+                "service_socket": "\(inherited.service.map { "systemd fd \($0)" } ?? paths.serviceSocket)",
+                "admin_socket": "\(inherited.admin.map { "systemd fd \($0)" } ?? paths.adminSocket)", "clock": "\(clock.mode)",
+            ])
         SystemdIntegration.notify("READY=1\nSTATUS=serving")
         let anchors = AuditAnchors(store: store, logger: logger)
         anchors.schedule()
@@ -110,7 +115,6 @@ final class Daemon {
         try? store.close()
         logger.notice("stopped")
     }
-
 
 }
 

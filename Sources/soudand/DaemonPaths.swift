@@ -57,10 +57,13 @@ struct DaemonPaths {
             throw Problem(description: "data dir \(path) exists and is not a directory")
         }
         guard info.st_uid == geteuid() else {
-            throw Problem(description: "data dir \(path) is owned by uid \(info.st_uid), not by this daemon's uid \(geteuid()); refusing it")
+            throw Problem(
+                description: "data dir \(path) is owned by uid \(info.st_uid), not by this daemon's uid \(geteuid()); refusing it")
         }
         guard info.st_mode & 0o022 == 0 else {
-            throw Problem(description: "data dir \(path) is writable by group or others (mode \(String(info.st_mode & 0o7777, radix: 8))); chmod go-w it")
+            throw Problem(
+                description:
+                    "data dir \(path) is writable by group or others (mode \(String(info.st_mode & 0o7777, radix: 8))); chmod go-w it")
         }
     }
 
@@ -73,7 +76,8 @@ struct DaemonPaths {
             throw Problem(description: "directory \(parent) of \(path): \(String(cString: strerror(errno)))")
         }
         guard info.st_uid == geteuid() || info.st_uid == 0 else {
-            throw Problem(description: "directory \(parent) of \(path) is owned by uid \(info.st_uid), not by this daemon or root; refusing it")
+            throw Problem(
+                description: "directory \(parent) of \(path) is owned by uid \(info.st_uid), not by this daemon or root; refusing it")
         }
         if info.st_mode & 0o022 != 0, info.st_mode & S_ISVTX == 0 {
             throw Problem(description: "directory \(parent) of \(path) is writable by others without the sticky bit; refusing it")

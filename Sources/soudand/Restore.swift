@@ -33,6 +33,8 @@ enum Restore {
         }
         try fileManager.copyItem(atPath: backup, toPath: paths.database)
         chmod(paths.database, 0o600)
-        return kept.isEmpty ? "restored \(backup) to \(paths.database)" : "restored \(backup) to \(paths.database); the previous database is kept as \(kept)"
+        return kept.isEmpty
+            ? "restored \(backup) to \(paths.database)"
+            : "restored \(backup) to \(paths.database); the previous database is kept as \(kept)"
     }
 }

@@ -1,6 +1,6 @@
 public import ArgumentParser
 import Foundation
-public import Logging
+import Logging
 import SoudanDomain
 import SoudanProtocol
 import SoudanServer
@@ -40,7 +40,14 @@ struct Soudand: ParsableCommand {
     @Option(help: "system, manual (starts now) or manual:2026-12-01T09:00:00+09:00.")
     var clock = "system"
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    // Parsed here rather than by conforming swift-log's type to ExpressibleByArgument
+    // (a retroactive conformance another module could also declare).
+    @Option(
+        name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.",
+        transform: { text in
+            guard let level = Logger.Level(rawValue: text) else { throw ValidationError("unknown log level \(text)") }
+            return level
+        })
     var logLevel: Logger.Level = .info
 
     @Option(help: "full (default: an acknowledged write survives a power loss) or normal (survives a process crash only).")
@@ -49,11 +56,13 @@ struct Soudand: ParsableCommand {
     @Option(name: .customLong("check-config"), help: "Check a config file, print the effective settings, and exit (0: valid).")
     var checkConfig: String?
 
-    @Option(name: .customLong("audit-key"), help: """
-        The access log's HMAC key, kept outside the database (e.g. a systemd credential: \
-        --audit-key ${CREDENTIALS_DIRECTORY}/audit.key); at least 32 bytes, no access for others. \
-        Default: DATA_DIR/audit.key, created 0600 with a random key.
-        """)
+    @Option(
+        name: .customLong("audit-key"),
+        help: """
+            The access log's HMAC key, kept outside the database (e.g. a systemd credential: \
+            --audit-key ${CREDENTIALS_DIRECTORY}/audit.key); at least 32 bytes, no access for others. \
+            Default: DATA_DIR/audit.key, created 0600 with a random key.
+            """)
     var auditKey: String?
 
     @Option(help: "Put a backup (from `soudanctl backup`) in place of the database, then exit. The daemon must be stopped.")
@@ -149,5 +158,4 @@ struct Soudand: ParsableCommand {
     }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension Durability: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
-import Testing
 import SoudanProtocol
+import Testing
+
 @testable import SoudanDomain
 
 @Suite struct BookingRulesTests {
@@ -19,23 +20,25 @@ import SoudanProtocol
 
     static let good = SeekerFacts(myPage: true, webcamDevice: true, status: .active, consentedVersion: "2")
 
-    @Test(arguments: [
-        (nil, "not_eligible:not_registered"),
-        (SeekerFacts(myPage: false, webcamDevice: false, status: .suspended, consentedVersion: nil), "not_eligible:no_my_page"),
-        (SeekerFacts(myPage: true, webcamDevice: false, status: .suspended, consentedVersion: nil), "not_eligible:no_webcam_device"),
-        (SeekerFacts(myPage: true, webcamDevice: true, status: .suspended, consentedVersion: nil), "consent_required"),
-        (SeekerFacts(myPage: true, webcamDevice: true, status: .active, consentedVersion: "1"), "consent_required"),
-        (SeekerFacts(myPage: true, webcamDevice: true, status: .suspended, consentedVersion: "2"), "seeker_suspended"),
-        (SeekerFacts(myPage: true, webcamDevice: true, status: .restricted, consentedVersion: "2"), "seeker_restricted"),
-        (good, "ok"),
-    ] as [(SeekerFacts?, String)])
+    @Test(
+        arguments: [
+            (nil, "not_eligible:not_registered"),
+            (SeekerFacts(myPage: false, webcamDevice: false, status: .suspended, consentedVersion: nil), "not_eligible:no_my_page"),
+            (SeekerFacts(myPage: true, webcamDevice: false, status: .suspended, consentedVersion: nil), "not_eligible:no_webcam_device"),
+            (SeekerFacts(myPage: true, webcamDevice: true, status: .suspended, consentedVersion: nil), "consent_required"),
+            (SeekerFacts(myPage: true, webcamDevice: true, status: .active, consentedVersion: "1"), "consent_required"),
+            (SeekerFacts(myPage: true, webcamDevice: true, status: .suspended, consentedVersion: "2"), "seeker_suspended"),
+            (SeekerFacts(myPage: true, webcamDevice: true, status: .restricted, consentedVersion: "2"), "seeker_restricted"),
+            (good, "ok"),
+        ] as [(SeekerFacts?, String)])
     func checksWhoMayRequestInTheContractsOrder(seeker: SeekerFacts?, expected: String) {
         #expect(code { () throws(WireError) in try BookingRules.checkMayRequest(seeker, currentTerms: "2") } == expected)
     }
 
     @Test func consentRequiredNamesTheVersionInForce() {
         do {
-            try BookingRules.checkMayRequest(SeekerFacts(myPage: true, webcamDevice: true, status: .active, consentedVersion: nil), currentTerms: "3")
+            try BookingRules.checkMayRequest(
+                SeekerFacts(myPage: true, webcamDevice: true, status: .active, consentedVersion: nil), currentTerms: "3")
         } catch {
             #expect(error.details["current_version"] == "3")
         }
@@ -53,9 +56,10 @@ import SoudanProtocol
         ("2026-12-01T10:00:00+09:00", true, "ok"),
     ])
     func checksASlotInOrder(start: String, override: Bool, expected: String) {
-        #expect(code { () throws(WireError) in
-            try BookingRules.checkSlot(at(start), field: "start", calendar: calendar, now: now, overrideCutoff: override)
-        } == expected)
+        #expect(
+            code { () throws(WireError) in
+                try BookingRules.checkSlot(at(start), field: "start", calendar: calendar, now: now, overrideCutoff: override)
+            } == expected)
     }
 
     @Test func theOpenLimitCountsUpToButNotIncludingTheLimit() {

@@ -1,5 +1,6 @@
-import Testing
 import SoudanProtocol
+import Testing
+
 @testable import SoudanDomain
 
 /// The official list of national holidays (内閣府「国民の祝日について」), 2024–2030,
@@ -17,12 +18,14 @@ let officialHolidays: [Int: String] = [
 @Suite struct JapaneseHolidaysTests {
     @Test(arguments: officialHolidays.keys.sorted())
     func matchesTheOfficialList(year: Int) {
-        let expected = Set(officialHolidays[year]!.split(separator: " ").map { entry -> CivilDate in
-            let parts = entry.split(separator: "/").map { Int($0)! }
-            return CivilDate(year: year, month: parts[0], day: parts[1])
-        })
+        let expected = Set(
+            officialHolidays[year]!.split(separator: " ").map { entry -> CivilDate in
+                let parts = entry.split(separator: "/").map { Int($0)! }
+                return CivilDate(year: year, month: parts[0], day: parts[1])
+            })
         let computed = Set(JapaneseHolidays.holidays(in: year).keys)
-        #expect(computed == expected, "missing \(expected.subtracting(computed).sorted()), extra \(computed.subtracting(expected).sorted())")
+        #expect(
+            computed == expected, "missing \(expected.subtracting(computed).sorted()), extra \(computed.subtracting(expected).sorted())")
     }
 
     @Test func namesTheKindOfEachSpecialDay() {
@@ -39,14 +42,14 @@ let officialHolidays: [Int: String] = [
     func at(_ text: String) -> Instant { WireTime.parseInstant(text)! }
 
     @Test(arguments: [
-        ("2026-12-01", true),   // Tuesday
+        ("2026-12-01", true),  // Tuesday
         ("2026-12-05", false),  // Saturday
         ("2026-12-06", false),  // Sunday
         ("2026-11-23", false),  // 勤労感謝の日, Monday
         ("2026-09-22", false),  // 国民の休日
-        ("2026-12-28", true),   // Monday before the closure
+        ("2026-12-28", true),  // Monday before the closure
         ("2026-12-29", false), ("2026-12-31", false), ("2027-01-01", false), ("2027-01-03", false),
-        ("2027-01-04", true),   // Monday after the closure
+        ("2027-01-04", true),  // Monday after the closure
         ("2027-01-11", false),  // 成人の日
     ])
     func knowsBusinessDays(date: String, open: Bool) {

@@ -1,6 +1,7 @@
-import Testing
 import SoudanProtocol
 import SoudanSync
+import Testing
+
 @testable import SoudanDomain
 
 @Suite struct OfficeClockTests {
@@ -111,8 +112,10 @@ import SoudanSync
         #expect(jump.seconds == Int64(seconds))
         clocks.pass(seconds: 5)
         #expect(clock.now() == Instant(seconds: 1_796_000_010))
-        #expect(try clock.accept() == OfficeClock.Jump(
-            systemNow: Instant(seconds: Int64(1_796_000_010 + seconds)), heldNow: Instant(seconds: 1_796_000_010)))
+        #expect(
+            try clock.accept()
+                == OfficeClock.Jump(
+                    systemNow: Instant(seconds: Int64(1_796_000_010 + seconds)), heldNow: Instant(seconds: 1_796_000_010)))
         #expect(clock.heldJump == nil)
         #expect(clock.now() == Instant(seconds: Int64(1_796_000_010 + seconds)))
         #expect(changes.withLock { $0 }.count == 2, "one line when held, one when accepted")

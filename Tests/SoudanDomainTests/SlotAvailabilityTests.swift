@@ -1,5 +1,6 @@
-import Testing
 import SoudanProtocol
+import Testing
+
 @testable import SoudanDomain
 
 @Suite struct SlotAvailabilityTests {
@@ -22,8 +23,9 @@ import SoudanProtocol
     func slots(
         _ from: String, _ to: String, now: String, absences: [String: [ClosedRange<Int>]] = [:], booked: [Int64: Set<String>] = [:]
     ) -> [SlotAvailability.Slot] {
-        SlotAvailability.slots(from: date(from), through: date(to), calendar: calendar, counselors: counselors,
-                               absences: absences, booked: booked, now: at(now))
+        SlotAvailability.slots(
+            from: date(from), through: date(to), calendar: calendar, counselors: counselors,
+            absences: absences, booked: booked, now: at(now))
     }
 
     @Test func countsWorkingCounselorsLessTheBookedOnes() {
@@ -67,11 +69,14 @@ import SoudanProtocol
         let now = at(text)
         let absences = ["b": [date("2026-12-10").daysSinceEpoch...date("2026-12-14").daysSinceEpoch]]
         var booked: [Int64: Set<String>] = [:]
-        for (index, start) in stride(from: at("2026-12-01T10:00:00+09:00").seconds, to: at("2027-01-13T00:00:00+09:00").seconds, by: 5400).enumerated() {
+        for (index, start) in stride(from: at("2026-12-01T10:00:00+09:00").seconds, to: at("2027-01-13T00:00:00+09:00").seconds, by: 5400)
+            .enumerated()
+        {
             booked[start] = index % 3 == 0 ? ["a", "c"] : ["b"]
         }
-        let fast = SlotAvailability.slots(from: date("2026-12-01"), through: date("2027-01-12"), calendar: calendar,
-                                          counselors: counselors, absences: absences, booked: booked, now: now)
+        let fast = SlotAvailability.slots(
+            from: date("2026-12-01"), through: date("2027-01-12"), calendar: calendar,
+            counselors: counselors, absences: absences, booked: booked, now: now)
         var expected: [SlotAvailability.Slot] = []
         var day = date("2026-12-01")
         while day <= date("2027-01-12") {
@@ -82,7 +87,8 @@ import SoudanProtocol
                         && !(absences[counselor.counselorID]?.contains { $0.contains(day.daysSinceEpoch) } ?? false)
                         && booked[start.seconds]?.contains(counselor.counselorID) != true
                 }.count
-                expected.append(.init(start: start, free: free, bookable: free > 0 && BookingRules.isBookable(start, calendar: calendar, now: now)))
+                expected.append(
+                    .init(start: start, free: free, bookable: free > 0 && BookingRules.isBookable(start, calendar: calendar, now: now)))
             }
             day = day.adding(days: 1)
         }

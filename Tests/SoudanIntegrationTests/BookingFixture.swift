@@ -27,18 +27,23 @@ struct Booking {
 
     @discardableResult
     func register(_ n: Int, myPage: Bool = true, webcam: Bool = true) throws -> ClientReply {
-        try service.call("seeker.register", [
-            "seeker_no": .string(Self.seekerNo(n)), "name": .string("求職者\(n)"), "phone": .string("090-0000-\(String(format: "%04d", n % 10000))"),
-            "my_page": .bool(myPage), "webcam_device": .bool(webcam),
-        ])
+        try service.call(
+            "seeker.register",
+            [
+                "seeker_no": .string(Self.seekerNo(n)), "name": .string("求職者\(n)"),
+                "phone": .string("090-0000-\(String(format: "%04d", n % 10000))"),
+                "my_page": .bool(myPage), "webcam_device": .bool(webcam),
+            ])
     }
 
     @discardableResult
     func consent(_ n: Int, version: String = "1") throws -> ClientReply {
-        try service.call("seeker.consent", [
-            "seeker_no": .string(Self.seekerNo(n)), "terms_version": .string(version), "zoom_terms": true,
-            "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true],
-        ])
+        try service.call(
+            "seeker.consent",
+            [
+                "seeker_no": .string(Self.seekerNo(n)), "terms_version": .string(version), "zoom_terms": true,
+                "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true],
+            ])
     }
 
     /// Registered and consented.
@@ -47,7 +52,9 @@ struct Booking {
         #expect(try consent(n).ok)
     }
 
-    func request(_ n: Int, _ preferences: [String], channel: String = "web", extra: JSONObject = [:], on role: SoudanProtocol.SocketRole = .service) throws -> ClientReply {
+    func request(
+        _ n: Int, _ preferences: [String], channel: String = "web", extra: JSONObject = [:], on role: SoudanProtocol.SocketRole = .service
+    ) throws -> ClientReply {
         var args: JSONObject = [
             "seeker_no": .string(Self.seekerNo(n)), "name": .string("求職者\(n)"), "phone": "090-0000-0000",
             "preferences": .array(preferences.map { .string($0) }), "channel": .string(channel),
@@ -92,7 +99,8 @@ struct Booking {
 
     /// Every event so far, from a fresh consumer.
     func events() throws -> [JSONValue] {
-        try admin.call("events.fetch", ["consumer": .string("test-\(UUID().uuidString.prefix(8))"), "max": 1000]).result["events"]?.arrayValue ?? []
+        try admin.call("events.fetch", ["consumer": .string("test-\(UUID().uuidString.prefix(8))"), "max": 1000]).result["events"]?
+            .arrayValue ?? []
     }
 
     func eventTypes() throws -> [String] { try events().compactMap { $0["type"]?.stringValue } }

@@ -32,8 +32,10 @@ struct ClockStepTests {
         func set(_ utc: String) throws { try "@\(utc)\n".write(toFile: file, atomically: true, encoding: .utf8) }
 
         var environment: [String: String] {
-            ["LD_PRELOAD": fakeTimeLibrary ?? "", "FAKETIME_TIMESTAMP_FILE": file, "FAKETIME_NO_CACHE": "1",
-             "FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC"]
+            [
+                "LD_PRELOAD": fakeTimeLibrary ?? "", "FAKETIME_TIMESTAMP_FILE": file, "FAKETIME_NO_CACHE": "1",
+                "FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC",
+            ]
         }
     }
 

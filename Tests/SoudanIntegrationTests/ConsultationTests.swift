@@ -58,7 +58,9 @@ import Testing
         let b = try Booking()
         let c = try b.booked(1, tuesday10)
         #expect(try b.admin.call("booking.contact", ["consultation_id": .string(c), "note": "  "]).field == "note")
-        #expect(try b.admin.call("booking.contact", ["consultation_id": .string(c), "note": "15分遅れる"]).result["consultation"]?["contacted"] == .bool(true))
+        #expect(
+            try b.admin.call("booking.contact", ["consultation_id": .string(c), "note": "15分遅れる"]).result["consultation"]?["contacted"]
+                == .bool(true))
         try b.setClock("2026-12-01T10:20:00+09:00")
         #expect(try b.consultation(c)["status"] == "scheduled")
         #expect(try b.admin.call("consultation.start", ["consultation_id": .string(c)]).ok)
@@ -90,7 +92,10 @@ import Testing
     }
 
     @Test func cancellationIsByStaffWhileScheduledAndFreesTheSlotForTheWaitlist() throws {
-        let b = try Booking(config: "[[counselors]]\ncounselor_id = \"solo\"\nname = \"一人\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }")
+        let b = try Booking(
+            config:
+                "[[counselors]]\ncounselor_id = \"solo\"\nname = \"一人\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }"
+        )
         let c = try b.booked(1, tuesday10)
         try b.ready(2)
         try b.ready(3)
@@ -111,7 +116,10 @@ import Testing
     }
 
     @Test func theWaitlistSkipsSeekersWhoMayNotBook() throws {
-        let b = try Booking(config: "[rules]\nno_show_threshold = 1\n[[counselors]]\ncounselor_id = \"solo\"\nname = \"一人\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }")
+        let b = try Booking(
+            config:
+                "[rules]\nno_show_threshold = 1\n[[counselors]]\ncounselor_id = \"solo\"\nname = \"一人\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }"
+        )
         let c = try b.booked(1, "2026-12-02T10:00:00+09:00")
         // Seeker 2 waits for it but is restricted by a no-show meanwhile; seeker 3 waits too.
         _ = try b.booked(2, "2026-12-01T10:00:00+09:00")
@@ -147,7 +155,9 @@ import Testing
         _ = try b.booked(1, tuesday10, counselor: "c01")
         _ = try b.booked(2, tuesday10, counselor: "c02")
         _ = try b.booked(3, "2026-12-02T10:00:00+09:00", counselor: "c01")
-        func count(_ args: JSONObject) throws -> Int? { try b.admin.call("consultation.list", args).result["consultations"]?.arrayValue?.count }
+        func count(_ args: JSONObject) throws -> Int? {
+            try b.admin.call("consultation.list", args).result["consultations"]?.arrayValue?.count
+        }
         #expect(try count([:]) == 3)
         #expect(try count(["date": "2026-12-01"]) == 2)
         #expect(try count(["counselor_id": "c01"]) == 2)

@@ -154,9 +154,13 @@ import Testing
         let idle = try cpuSeconds(pid) - before
         #expect(idle < 0.3, "1,000 idle long-polls used \(idle) s of CPU in 3 s")
         // One event wakes every one of them.
-        #expect(try daemon.connect(.service).call("seeker.register", [
-            "seeker_no": "13100-00000001", "name": "求職者", "phone": "090-0000-0001", "my_page": true, "webcam_device": true,
-        ]).ok)
+        #expect(
+            try daemon.connect(.service).call(
+                "seeker.register",
+                [
+                    "seeker_no": "13100-00000001", "name": "求職者", "phone": "090-0000-0001", "my_page": true, "webcam_device": true,
+                ]
+            ).ok)
         for connection in connections {
             for _ in 0..<4 { #expect(try connection.readReply().result["events"]?.arrayValue?.count == 1) }
         }
@@ -177,10 +181,13 @@ import Testing
         if !heldForOrder {
             let service = try daemon.connect(.service)
             for n in 1...1100 {
-                try service.send(service.makeRequest("seeker.register", args: [
-                    "seeker_no": .string(Booking.seekerNo(n)), "name": "求職者", "phone": "090-0000-0001", "my_page": true,
-                    "webcam_device": true,
-                ]))
+                try service.send(
+                    service.makeRequest(
+                        "seeker.register",
+                        args: [
+                            "seeker_no": .string(Booking.seekerNo(n)), "name": "求職者", "phone": "090-0000-0001", "my_page": true,
+                            "webcam_device": true,
+                        ]))
             }
             for _ in 1...1100 { _ = try service.readReply() }
         }
@@ -190,10 +197,14 @@ import Testing
             let connection = try daemon.connect(.service)
             var burst: [UInt8] = []
             if heldForOrder {
-                burst += FrameEncoder.frame(JSONWriter.bytes(connection.makeRequest("events.fetch", args: ["consumer": "x", "wait_ms": 30_000])))
+                burst += FrameEncoder.frame(
+                    JSONWriter.bytes(connection.makeRequest("events.fetch", args: ["consumer": "x", "wait_ms": 30_000])))
                 for _ in 0..<1023 { burst += FrameEncoder.frame(JSONWriter.bytes(connection.makeRequest("sys.describe"))) }
             } else {
-                for _ in 0..<1024 { burst += FrameEncoder.frame(JSONWriter.bytes(connection.makeRequest("events.fetch", args: ["consumer": "x", "max": 1000]))) }
+                for _ in 0..<1024 {
+                    burst += FrameEncoder.frame(
+                        JSONWriter.bytes(connection.makeRequest("events.fetch", args: ["consumer": "x", "max": 1000])))
+                }
             }
             try connection.sendRaw(burst)
             attackers.append(connection)
@@ -286,7 +297,8 @@ import Testing
         try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: otherKey))
         chmod(otherKey, 0o600)
         defer { try? FileManager.default.removeItem(atPath: otherKey) }
-        let refused = try runProcess(TestDaemon.binary, ["--data-dir", daemon.dataDir, "--clock", "manual", "--audit-key", otherKey], timeout: 10)
+        let refused = try runProcess(
+            TestDaemon.binary, ["--data-dir", daemon.dataDir, "--clock", "manual", "--audit-key", otherKey], timeout: 10)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("another audit key"))
     }
@@ -294,22 +306,27 @@ import Testing
     /// With `[access] staff_group`, each staff member connects to the admin
     /// socket as themselves (no sudo to the service account), and is recorded as
     /// their own uid; someone outside the group cannot connect.
-    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd")
-                   && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), "needs root, useradd and runuser"))
+    @Test(
+        .enabled(
+            if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd")
+                && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), "needs root, useradd and runuser"))
     func eachStaffMemberActsAsTheirOwnUid() throws {
         _ = try runProcess("/usr/sbin/groupadd", ["-f", "soudanstaff"])
         for (user, groups) in [("soudanstaff1", ["-G", "soudanstaff"]), ("soudanother1", [])] {
             // Exit 9 is "already exists", from an earlier run on this machine.
             _ = try runProcess("/usr/sbin/useradd", ["-M", "-N", "-s", "/usr/sbin/nologin"] + groups + [user])
         }
-        let staffUID = try #require(Int64(runProcess("/usr/bin/id", ["-u", "soudanstaff1"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let staffUID = try #require(
+            Int64(runProcess("/usr/bin/id", ["-u", "soudanstaff1"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let daemon = try TestDaemon(config: "[access]\nstaff_group = \"soudanstaff\"")
         var info = stat()
         #expect(stat(daemon.adminPath, &info) == 0 && info.st_mode & 0o777 == 0o660)
         #expect(stat(daemon.dataDir, &info) == 0 && info.st_mode & 0o777 == 0o710)
-        let asStaff = try runProcess("/usr/sbin/runuser", ["-u", "soudanstaff1", "--", SoudanctlTests.binary, "ping", "--socket", daemon.adminPath])
+        let asStaff = try runProcess(
+            "/usr/sbin/runuser", ["-u", "soudanstaff1", "--", SoudanctlTests.binary, "ping", "--socket", daemon.adminPath])
         #expect(asStaff.status == 0, "\(asStaff.stderr)")
-        let asOther = try runProcess("/usr/sbin/runuser", ["-u", "soudanother1", "--", SoudanctlTests.binary, "ping", "--socket", daemon.adminPath])
+        let asOther = try runProcess(
+            "/usr/sbin/runuser", ["-u", "soudanother1", "--", SoudanctlTests.binary, "ping", "--socket", daemon.adminPath])
         #expect(asOther.status != 0)
         let pings = try Self.records(daemon.connect(.admin)).filter { $0["op"] == "sys.ping" }
         #expect(pings.contains { $0["uid"] == .int(staffUID) })

@@ -96,7 +96,9 @@ import Testing
         let outside = try b.admin.call("counselor.set_hours", ["counselor_id": "c09", "weekly": ["sat": [["10:00", "12:00"]]]])
         #expect(outside.code == "invalid_args")
         #expect(outside.field == "weekly.sat")
-        #expect(try b.admin.call("counselor.set_hours", ["counselor_id": "c09", "weekly": ["mon": [["12:00", "10:00"]]]]).field == "weekly.mon[0]")
+        #expect(
+            try b.admin.call("counselor.set_hours", ["counselor_id": "c09", "weekly": ["mon": [["12:00", "10:00"]]]]).field
+                == "weekly.mon[0]")
         #expect(try b.admin.call("counselor.set_hours", ["counselor_id": "nobody", "weekly": [:]]).code == "not_found")
         #expect(try b.admin.call("counselor.set_hours", ["counselor_id": "c09", "weekly": ["tue": [["10:00", "11:00"]]]]).ok)
         func free(_ start: String) throws -> JSONValue? {
@@ -112,11 +114,14 @@ import Testing
         #expect(list == ["c01", "c02", "c03", "c09"])
         // An absent counselor cannot be given a consultation.
         try b.ready(1)
-        #expect(try b.schedule(try b.requestID(1, ["2026-12-01T10:00:00+09:00"]), "2026-12-01T10:00:00+09:00", counselor: "c01").code == "slot_taken")
+        #expect(
+            try b.schedule(try b.requestID(1, ["2026-12-01T10:00:00+09:00"]), "2026-12-01T10:00:00+09:00", counselor: "c01").code
+                == "slot_taken")
     }
 
     @Test func configCounselorsReplaceTheDemoOfficeAndAdminOnesStay() throws {
-        let config = "[[counselors]]\ncounselor_id = \"x1\"\nname = \"一\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }"
+        let config =
+            "[[counselors]]\ncounselor_id = \"x1\"\nname = \"一\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }"
         let b = try Booking(config: config)
         let meeting: JSONValue = ["join_url": "https://zoom.us/j/9", "meeting_id": "9", "passcode": "p"]
         #expect(try b.admin.call("counselor.add", ["counselor_id": "a1", "name": "追加", "meeting": meeting]).ok)

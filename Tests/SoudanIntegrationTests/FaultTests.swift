@@ -15,7 +15,8 @@ import Testing
             try db.execute(sql: "BEGIN IMMEDIATE")
             defer { try? db.execute(sql: "ROLLBACK") }
             // The writer waits its bounded 5 s, then answers instead of hanging.
-            return try b.daemon.connect(.admin, timeout: 30).call("seeker.suspend", ["seeker_no": .string(Booking.seekerNo(1)), "reason": "other"])
+            return try b.daemon.connect(.admin, timeout: 30).call(
+                "seeker.suspend", ["seeker_no": .string(Booking.seekerNo(1)), "reason": "other"])
         }
         #expect(locked.code == "unavailable")
         // Nothing of it happened, and it was not remembered: the same request now succeeds.
@@ -86,14 +87,19 @@ import Testing
         // Space is back. The refused write left no trace but its access record.
         let resumed = acknowledged.count + 2
         #expect(try b.seeker(resumed).code == "not_found")
-        let records = try b.admin.call("audit.disclose", [
-            "from": "2026-11-30", "to": "2026-11-30", "legal_basis": "test", "requested_by": "test",
-        ]).result["records"]?.arrayValue ?? []
+        let records =
+            try b.admin.call(
+                "audit.disclose",
+                [
+                    "from": "2026-11-30", "to": "2026-11-30", "legal_basis": "test", "requested_by": "test",
+                ]
+            ).result["records"]?.arrayValue ?? []
         #expect(records.contains { $0["op"] == "seeker.register" && $0["code"] == "unavailable" })
         #expect(records.contains { $0["op"] == "seeker.get" && $0["code"] == "unavailable" })
-        #expect(records.contains {
-            $0["op"] == "booking.cancel" && $0["code"] == "unavailable" && $0["seeker_no"] == .string(Booking.seekerNo(1))
-        })
+        #expect(
+            records.contains {
+                $0["op"] == "booking.cancel" && $0["code"] == "unavailable" && $0["seeker_no"] == .string(Booking.seekerNo(1))
+            })
         #expect(try b.consultation(booked)["status"] == "scheduled")
         // The refused write now succeeds, on the same connection.
         #expect(try b.register(resumed).ok)

@@ -66,7 +66,9 @@ import Testing
     @Test func jsonNestedTenThousandDeep() throws {
         let daemon = try TestDaemon()
         let connection = try daemon.connect(.service)
-        let deep = "{\"id\":1,\"op\":\"sys.ping\",\"args\":{\"a\":" + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}}"
+        let deep =
+            "{\"id\":1,\"op\":\"sys.ping\",\"args\":{\"a\":" + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+            + "}}"
         try connection.sendRaw(FrameEncoder.frame(Array(deep.utf8)))
         #expect(try connection.readReply().code == "bad_json")
         #expect(try connection.call("sys.ping").ok)
@@ -112,14 +114,24 @@ import Testing
         let name = "秘密花子"
         let phone = "080-7777-6543"
         let device = "DEVICE-SERIAL-XYZ-991"
-        _ = try b.service.call("seeker.register", ["seeker_no": .string(Booking.seekerNo(7)), "name": .string(name), "phone": .string(phone),
-                                                   "my_page": true, "webcam_device": true])
+        _ = try b.service.call(
+            "seeker.register",
+            [
+                "seeker_no": .string(Booking.seekerNo(7)), "name": .string(name), "phone": .string(phone),
+                "my_page": true, "webcam_device": true,
+            ])
         _ = try b.consent(7)
-        let request = try b.request(7, ["2026-12-01T10:00:00+09:00"], extra: ["name": .string(name), "phone": .string(phone),
-                                                                           "device": ["id": .string(device), "os": "iOS"]])
+        let request = try b.request(
+            7, ["2026-12-01T10:00:00+09:00"],
+            extra: [
+                "name": .string(name), "phone": .string(phone),
+                "device": ["id": .string(device), "os": "iOS"],
+            ])
         _ = try b.schedule(request.result["request"]?["request_id"]?.stringValue ?? "", "2026-12-01T10:00:00+09:00")
-        _ = try b.request(7, ["2026-12-01T10:15:00+09:00"], extra: ["name": .string(name), "phone": .string(phone), "device": ["id": .string(device)]])
-        _ = try b.service.call("seeker.register", ["seeker_no": "bad", "name": .string(name), "phone": .string(phone), "my_page": true, "webcam_device": true])
+        _ = try b.request(
+            7, ["2026-12-01T10:15:00+09:00"], extra: ["name": .string(name), "phone": .string(phone), "device": ["id": .string(device)]])
+        _ = try b.service.call(
+            "seeker.register", ["seeker_no": "bad", "name": .string(name), "phone": .string(phone), "my_page": true, "webcam_device": true])
         try b.service.sendRaw(FrameEncoder.frame(Array("{\"name\":\"\(name)\"".utf8)))
         _ = try? b.service.readReply()
         #expect(try b.daemon.stop() == 0)

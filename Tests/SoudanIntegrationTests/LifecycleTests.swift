@@ -11,8 +11,10 @@ import Testing
         let count = 2000
         var bytes: [UInt8] = []
         for index in 0..<count {
-            let request: JSONValue = ["id": .int(Int64(index)), "op": "clock.advance", "args": ["minutes": 0],
-                                      "idempotency_key": .string("k\(index)")]
+            let request: JSONValue = [
+                "id": .int(Int64(index)), "op": "clock.advance", "args": ["minutes": 0],
+                "idempotency_key": .string("k\(index)"),
+            ]
             FrameEncoder.appendFrame(JSONWriter.bytes(request), to: &bytes)
         }
         try connection.sendRaw(bytes)
@@ -62,7 +64,10 @@ import Testing
 
     @Test(arguments: [
         ("[limits]\nmax_in_flight = \"many\"", "limits.max_in_flight"),
-        ("[office]\nhours = { mon = [[\"10:00\",\"17:00\"]] }\n[[counselors]]\ncounselor_id = \"c1\"\nname = \"n\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }\nweekly = { tue = [[\"10:00\",\"11:00\"]] }", "counselors[0].weekly.tue"),
+        (
+            "[office]\nhours = { mon = [[\"10:00\",\"17:00\"]] }\n[[counselors]]\ncounselor_id = \"c1\"\nname = \"n\"\nmeeting = { join_url = \"https://zoom.us/j/1\", meeting_id = \"1\", passcode = \"p\" }\nweekly = { tue = [[\"10:00\",\"11:00\"]] }",
+            "counselors[0].weekly.tue"
+        ),
         ("[retention]\ndays = -1", "retention.days"),
         ("unknown_top = 1", "unknown_top"),
         ("this is = not toml =", "not TOML"),

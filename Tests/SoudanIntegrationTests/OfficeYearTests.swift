@@ -44,7 +44,8 @@ import Testing
         #expect(consultation["status"] == "cancelled")
         #expect(consultation["cancelled"] == ["channel": "system", "reason": "not_held"])
         #expect(try b.seeker(1).result["seeker"]?["no_show_count"] == .int(0))
-        #expect(try b.eventTypes().filter { $0.hasPrefix("consultation.") }.suffix(2) == ["consultation.contacted", "consultation.cancelled"])
+        #expect(
+            try b.eventTypes().filter { $0.hasPrefix("consultation.") }.suffix(2) == ["consultation.contacted", "consultation.cancelled"])
     }
 
     /// A consultation still in progress at midnight after its date is completed,
@@ -102,12 +103,14 @@ import Testing
     @Test func aSuspensionEndsEveryLiveConsultationAndTheWhyIsKept() throws {
         let b = try Booking(config: "[rules]\nno_show_threshold = 1\nopen_request_limit = 3")
         let running = try b.booked(1, "2026-12-01T10:00:00+09:00")
-        let begun = try b.schedule(try b.requestID(1, ["2026-12-01T10:30:00+09:00"]), "2026-12-01T10:30:00+09:00")
+        let begun =
+            try b.schedule(try b.requestID(1, ["2026-12-01T10:30:00+09:00"]), "2026-12-01T10:30:00+09:00")
             .result["consultation"]?["consultation_id"]?.stringValue ?? "?"
         try b.setClock("2026-12-01T10:00:00+09:00")
         #expect(try b.admin.call("consultation.start", ["consultation_id": .string(running)]).ok)
         try b.setClock("2026-12-01T10:35:00+09:00")  // the second has begun, not yet a no-show
-        let suspended = try b.admin.call("seeker.suspend", ["seeker_no": .string(Booking.seekerNo(1)), "reason": "threat", "note": "電話で脅迫"])
+        let suspended = try b.admin.call(
+            "seeker.suspend", ["seeker_no": .string(Booking.seekerNo(1)), "reason": "threat", "note": "電話で脅迫"])
         #expect(suspended.result["stopped"] == [.string(running)])
         #expect(suspended.result["cancelled"] == [.string(begun)])
         #expect(try b.consultation(running)["status"] == "stopped")
@@ -190,9 +193,13 @@ import Testing
         let b = try Booking(config: config)
         try b.ready(1)
         let marker = "RETAINME"
-        let request = try b.request(1, ["2026-12-02T10:00:00+09:00"], extra: [
-            "name": .string("\(marker)-name"), "note": .string("\(marker)-note"), "device": ["id": .string("\(marker)-device")],
-        ]).result["request"]?["request_id"]?.stringValue ?? "?"
+        let request =
+            try b.request(
+                1, ["2026-12-02T10:00:00+09:00"],
+                extra: [
+                    "name": .string("\(marker)-name"), "note": .string("\(marker)-note"), "device": ["id": .string("\(marker)-device")],
+                ]
+            ).result["request"]?["request_id"]?.stringValue ?? "?"
         #expect(try b.service.call("booking.withdraw", ["request_id": .string(request)]).ok)
         func stored() throws -> Row? {
             try DatabaseQueue(path: b.daemon.databasePath).read { db in
@@ -217,10 +224,14 @@ import Testing
         #expect(try admin.call("audit.verify").result["ok"] == .bool(true))
         // A clock move applies retention before its reply, like every time rule.
         let service = try b.daemon.connect(.service)
-        let later = try service.call("booking.request", [
-            "seeker_no": .string(Booking.seekerNo(1)), "name": .string("\(marker)-later"), "phone": "090-0000-0000",
-            "preferences": ["2026-12-04T10:00:00+09:00"], "channel": "web",
-        ]).result["request"]?["request_id"]?.stringValue ?? "?"
+        let later =
+            try service.call(
+                "booking.request",
+                [
+                    "seeker_no": .string(Booking.seekerNo(1)), "name": .string("\(marker)-later"), "phone": "090-0000-0000",
+                    "preferences": ["2026-12-04T10:00:00+09:00"], "channel": "web",
+                ]
+            ).result["request"]?["request_id"]?.stringValue ?? "?"
         #expect(try service.call("booking.withdraw", ["request_id": .string(later)]).ok)
         #expect(try admin.call("clock.set", ["now": "2026-12-04T03:00:00+09:00"]).ok)
         let laterName = try DatabaseQueue(path: b.daemon.databasePath).read { db in
@@ -242,9 +253,13 @@ import Testing
         let b = try Booking()
         try b.ready(1)
         let marker = "EVENTMARK"
-        let request = try b.request(1, ["2026-12-01T10:00:00+09:00"], extra: [
-            "name": .string("\(marker)-name"), "note": .string("\(marker)-note"), "device": ["id": .string("\(marker)-device")],
-        ]).result["request"]?["request_id"]?.stringValue ?? "?"
+        let request =
+            try b.request(
+                1, ["2026-12-01T10:00:00+09:00"],
+                extra: [
+                    "name": .string("\(marker)-name"), "note": .string("\(marker)-note"), "device": ["id": .string("\(marker)-device")],
+                ]
+            ).result["request"]?["request_id"]?.stringValue ?? "?"
         #expect(try b.admin.call("booking.reject", ["request_id": .string(request), "reason": .string("\(marker) 本人の事情")]).ok)
         let text = try JSONWriter.string(.array(b.events()))
         #expect(!text.contains(marker))
@@ -284,4 +299,3 @@ import Testing
         #expect(try b.admin.call("privacy.purge", ["dry_run": true]).field == "before", "no retention: a dry run needs a before")
     }
 }
-

@@ -120,9 +120,17 @@ import Testing
         let b = try Booking()
         let socket = b.daemon.adminPath
         let ctl = SoudanctlTests.binary
-        #expect(try run(ctl, ["counselor", "add", "c04", "--name", "新任", "--join-url", "https://zoom.us/j/4", "--meeting-id", "4", "--passcode", "p", "--socket", socket]).status == 0)
+        #expect(
+            try run(
+                ctl,
+                [
+                    "counselor", "add", "c04", "--name", "新任", "--join-url", "https://zoom.us/j/4", "--meeting-id", "4", "--passcode", "p",
+                    "--socket", socket,
+                ]
+            ).status == 0)
         #expect(try run(ctl, ["counselor", "hours", "c04", "--day", "tue=10:00-12:00", "--socket", socket]).status == 0)
-        #expect(try run(ctl, ["counselor", "absence", "c01", "--from", "2026-12-01", "--to", "2026-12-01", "--socket", socket]).status == 0)
+        #expect(
+            try run(ctl, ["counselor", "absence", "c01", "--from", "2026-12-01", "--to", "2026-12-01", "--socket", socket]).status == 0)
         let list = try run(ctl, ["counselor", "list", "--socket", socket])
         #expect(list.stdout.contains("tue 10:00-12:00"))
         let slots = try run(ctl, ["slots", "--from", "2026-12-01", "--to", "2026-12-01", "--socket", socket])
@@ -138,7 +146,9 @@ extension Booking {
     static func registerSeekers(on daemon: TestDaemon, count: Int) throws {
         let service = try daemon.connect(.service)
         for n in 1...count {
-            _ = try service.call("seeker.register", ["seeker_no": .string(seekerNo(n)), "name": "n", "phone": "0312345678", "my_page": true, "webcam_device": true])
+            _ = try service.call(
+                "seeker.register",
+                ["seeker_no": .string(seekerNo(n)), "name": "n", "phone": "0312345678", "my_page": true, "webcam_device": true])
         }
     }
 }

@@ -45,8 +45,9 @@ func runProcess(_ binary: String, _ arguments: [String], environment: [String: S
     }
     drained.wait()
     let (stdout, stderr) = output.withLock { $0 }
-    return ProcessRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+    return ProcessRun(
+        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
 }
 
 /// Binds a new Unix socket of `type` to `path` (for tests that play systemd or a

@@ -59,11 +59,21 @@ import Testing
         notifier.waitUntilExit()
         let admin = try b.daemon.connect(.admin)
         let service = try b.daemon.connect(.service)
-        _ = try service.call("seeker.register", ["seeker_no": .string(Booking.seekerNo(2)), "name": "n", "phone": "0312345678", "my_page": true, "webcam_device": true])
-        _ = try service.call("seeker.consent", ["seeker_no": .string(Booking.seekerNo(2)), "terms_version": "1", "zoom_terms": true,
-                                                "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true]])
-        let request = try service.call("booking.request", ["seeker_no": .string(Booking.seekerNo(2)), "name": "n", "phone": "0312345678",
-                                                            "preferences": ["2026-12-01T11:00:00+09:00"], "channel": "web"])
+        _ = try service.call(
+            "seeker.register",
+            ["seeker_no": .string(Booking.seekerNo(2)), "name": "n", "phone": "0312345678", "my_page": true, "webcam_device": true])
+        _ = try service.call(
+            "seeker.consent",
+            [
+                "seeker_no": .string(Booking.seekerNo(2)), "terms_version": "1", "zoom_terms": true,
+                "acknowledge": ["no_recording": true, "private_room": true, "device_ready": true],
+            ])
+        let request = try service.call(
+            "booking.request",
+            [
+                "seeker_no": .string(Booking.seekerNo(2)), "name": "n", "phone": "0312345678",
+                "preferences": ["2026-12-01T11:00:00+09:00"], "channel": "web",
+            ])
         #expect(try admin.call("booking.auto_schedule", ["request_id": request.result["request"]?["request_id"] ?? .null]).ok)
         notifier = try python("notifier.py", ["--socket", socket, "--spool", spool, "--once", "--wait-ms", "200"])
         notifier.waitUntilExit()

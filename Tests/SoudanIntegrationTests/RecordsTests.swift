@@ -36,12 +36,17 @@ import Testing
     @Test func disclosureNeedsALegalBasisReturnsDeviceIdsAndIsItselfRecorded() throws {
         let b = try Booking()
         try b.ready(1)
-        _ = try b.request(1, ["2026-12-01T10:00:00+09:00"], extra: ["device": ["id": "IMEI-35-209900-176148-1", "os": "Android 15", "app": "Zoom 6.2"]])
+        _ = try b.request(
+            1, ["2026-12-01T10:00:00+09:00"], extra: ["device": ["id": "IMEI-35-209900-176148-1", "os": "Android 15", "app": "Zoom 6.2"]])
         let blank = try b.admin.call("audit.disclose", ["from": "2026-11-30", "to": "2026-11-30", "legal_basis": " ", "requested_by": "x"])
         #expect(blank.field == "legal_basis")
-        #expect(try b.admin.call("audit.disclose", ["from": "2026-11-30", "to": "2026-11-30", "legal_basis": "x", "requested_by": ""]).field == "requested_by")
-        let args: JSONObject = ["from": "2026-11-30", "to": "2026-11-30", "seeker_no": .string(Booking.seekerNo(1)),
-                                "legal_basis": "刑事訴訟法第197条第2項", "requested_by": "渋谷警察署"]
+        #expect(
+            try b.admin.call("audit.disclose", ["from": "2026-11-30", "to": "2026-11-30", "legal_basis": "x", "requested_by": ""]).field
+                == "requested_by")
+        let args: JSONObject = [
+            "from": "2026-11-30", "to": "2026-11-30", "seeker_no": .string(Booking.seekerNo(1)),
+            "legal_basis": "刑事訴訟法第197条第2項", "requested_by": "渋谷警察署",
+        ]
         let first = try b.admin.call("audit.disclose", args).result["records"]?.arrayValue ?? []
         #expect(first.map { $0["op"] } == ["seeker.register", "seeker.consent", "booking.request"])
         #expect(first.last?["device"]?["id"] == "IMEI-35-209900-176148-1")
@@ -138,4 +143,3 @@ import Testing
         #expect(remaining.isEmpty, "\(marker) still in the database\(remaining.joined(separator: ", ")) while the daemon runs")
     }
 }
-

@@ -40,7 +40,10 @@ import Testing
         (["2026-11-23T10:00:00+09:00"], "outside_hours", "preferences[0]"),
         (["2026-11-27T10:00:00+09:00"], "in_past", "preferences[0]"),
         (["2026-12-01T10:00:00+09:00", "2026-11-30T10:00:00+09:00"], "past_cutoff", "preferences[1]"),
-        (["2026-12-01T10:00:00+09:00", "2026-12-01T10:30:00+09:00", "2026-12-01T11:00:00+09:00", "2026-12-01T11:30:00+09:00"], "invalid_args", "preferences"),
+        (
+            ["2026-12-01T10:00:00+09:00", "2026-12-01T10:30:00+09:00", "2026-12-01T11:00:00+09:00", "2026-12-01T11:30:00+09:00"],
+            "invalid_args", "preferences"
+        ),
         ([], "invalid_args", "preferences"),
     ])
     func preferencesAreCheckedOneByOneInOrder(preferences: [String], code: String, field: String) throws {

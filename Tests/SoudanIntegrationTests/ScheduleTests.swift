@@ -51,7 +51,9 @@ import Testing
         let override: JSONObject = ["override_cutoff": ["reason": "電話で本日希望"]]
         #expect(try b.schedule(request, "2026-11-27T10:00:00+09:00", extra: override).code == "in_past")
         #expect(try b.schedule(request, "2026-11-30T10:00:00+09:00").code == "past_cutoff")
-        #expect(try b.schedule(request, "2026-11-30T10:00:00+09:00", extra: ["override_cutoff": ["reason": " "]]).field == "override_cutoff.reason")
+        #expect(
+            try b.schedule(request, "2026-11-30T10:00:00+09:00", extra: ["override_cutoff": ["reason": " "]]).field
+                == "override_cutoff.reason")
         #expect(try b.schedule(request, tuesday10, counselor: "c99").code == "not_found")
         #expect(try b.schedule(request, tuesday10, counselor: "c03").code == "slot_taken")  // c03 works afternoons
         let overridden = try b.schedule(request, "2026-11-30T10:00:00+09:00", extra: override)
@@ -87,7 +89,8 @@ import Testing
     @Test func rescheduleMovesTheConsultationAndFreesTheOldSlot() throws {
         let b = try Booking()
         let c = try b.booked(1, tuesday10, counselor: "c01")
-        let moved = try b.admin.call("booking.reschedule", ["consultation_id": .string(c), "start": "2026-12-01T14:00:00+09:00", "counselor_id": "c03"])
+        let moved = try b.admin.call(
+            "booking.reschedule", ["consultation_id": .string(c), "start": "2026-12-01T14:00:00+09:00", "counselor_id": "c03"])
         #expect(moved.result["consultation"]?["consultation_id"] == .string(c))
         #expect(moved.result["consultation"]?["start"] == "2026-12-01T14:00:00+09:00")
         #expect(try b.eventTypes().last == "consultation.rescheduled")
@@ -95,7 +98,8 @@ import Testing
         #expect(slots.first { $0["start"] == .string(tuesday10) }?["free"] == .int(2))
         #expect(slots.first { $0["start"] == "2026-12-01T14:00:00+09:00" }?["free"] == .int(2))
         #expect(try b.admin.call("booking.cancel", ["consultation_id": .string(c), "channel": "phone"]).ok)
-        #expect(try b.admin.call("booking.reschedule", ["consultation_id": .string(c), "start": .string(tuesday10)]).code == "invalid_state")
+        #expect(
+            try b.admin.call("booking.reschedule", ["consultation_id": .string(c), "start": .string(tuesday10)]).code == "invalid_state")
     }
 
     @Test func exactlyOneOfThirtyTwoRacingSchedulesWins() throws {
@@ -118,7 +122,10 @@ import Testing
             Thread {
                 ready.leave()
                 go.wait()
-                let code = (try? box.value.call("booking.schedule", ["request_id": .string(request), "start": .string(tuesday10), "counselor_id": "c01"]))?.code ?? "error"
+                let code =
+                    (try? box.value.call(
+                        "booking.schedule", ["request_id": .string(request), "start": .string(tuesday10), "counselor_id": "c01"]))?.code
+                    ?? "error"
                 codes.withLock { $0.append(code) }
                 done.leave()
             }.start()

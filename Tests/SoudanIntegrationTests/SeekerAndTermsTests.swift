@@ -22,7 +22,9 @@ import Testing
     ])
     func registerRefusesBadFields(field: String, value: JSONValue) throws {
         let b = try Booking()
-        var args: JSONObject = ["seeker_no": "13100-12345678", "name": "n", "phone": "03-1234-5678", "my_page": true, "webcam_device": true]
+        var args: JSONObject = [
+            "seeker_no": "13100-12345678", "name": "n", "phone": "03-1234-5678", "my_page": true, "webcam_device": true,
+        ]
         args[field] = value
         let reply = try b.service.call("seeker.register", args)
         #expect(reply.code == "invalid_args")
@@ -75,7 +77,9 @@ import Testing
         try b.ready(2)
         let published = try b.admin.call("terms.publish", ["version": "2", "effective_at": "2026-11-30T12:00:00+09:00", "summary": "改定"])
         #expect(published.result["effective_at"] == "2026-11-30T12:00:00+09:00")
-        #expect(try b.admin.call("terms.publish", ["version": "2", "effective_at": "2026-12-30T12:00:00+09:00", "summary": "x"]).code == "conflict")
+        #expect(
+            try b.admin.call("terms.publish", ["version": "2", "effective_at": "2026-12-30T12:00:00+09:00", "summary": "x"]).code
+                == "conflict")
         // Not yet in force: version 1 still counts.
         #expect(try b.service.call("terms.current").result["version"] == "1")
         #expect(try b.request(2, ["2026-12-02T10:00:00+09:00"]).ok)

@@ -5,7 +5,9 @@ import Testing
 
 /// `soudan-load` run as scripts/bench and scripts/crash-test run it.
 @Suite struct SoudanLoadTests {
-    static var binary: String { URL(fileURLWithPath: TestDaemon.binary).deletingLastPathComponent().appendingPathComponent("soudan-load").path }
+    static var binary: String {
+        URL(fileURLWithPath: TestDaemon.binary).deletingLastPathComponent().appendingPathComponent("soudan-load").path
+    }
 
     func summary(_ run: ProcessRun) throws -> JSONObject {
         try #require(try JSONParser.parse(Array(run.stdout.utf8)).objectValue, "stdout: \(run.stdout) stderr: \(run.stderr)")
@@ -15,10 +17,12 @@ import Testing
     /// slot_taken among the errors, and what was acknowledged is in the database.
     @Test func bookFlowsRunToTheirEndAndEveryReplyIsCounted() throws {
         let daemon = try TestDaemon(clock: "manual:2026-11-30T08:00:00+09:00")
-        let run = try runProcess(Self.binary, [
-            "--socket", daemon.servicePath, "--admin-socket", daemon.adminPath, "--scenario", "book",
-            "--connections", "8", "--requests", "40", "--json",
-        ])
+        let run = try runProcess(
+            Self.binary,
+            [
+                "--socket", daemon.servicePath, "--admin-socket", daemon.adminPath, "--scenario", "book",
+                "--connections", "8", "--requests", "40", "--json",
+            ])
         #expect(run.status == 0)
         let result = try summary(run)
         #expect(result["flows"]?.intValue == 40)
@@ -26,7 +30,13 @@ import Testing
         #expect(requests >= 40 * 4, "register, consent, request and schedule at least, per flow")
         let errors = result["errors"]?.objectValue ?? [:]
         #expect(errors.keys.allSatisfy { $0 == "slot_taken" }, "\(errors)")
-        let queue = try DatabaseQueue(path: daemon.databasePath, configuration: { var c = Configuration(); c.busyMode = .timeout(10); return c }())
+        let queue = try DatabaseQueue(
+            path: daemon.databasePath,
+            configuration: {
+                var c = Configuration()
+                c.busyMode = .timeout(10)
+                return c
+            }())
         #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM seeker") } ?? 0 >= 40)
     }
 
@@ -34,10 +44,12 @@ import Testing
     /// after it, and counts as throughput only what succeeded.
     @Test func itBooksInTheWeekAfterTheDaemonsClock() throws {
         let daemon = try TestDaemon(clock: "manual:2027-03-10T12:00:00+09:00")  // a Wednesday
-        let run = try runProcess(Self.binary, [
-            "--socket", daemon.servicePath, "--admin-socket", daemon.adminPath, "--scenario", "book",
-            "--connections", "4", "--requests", "20", "--json",
-        ])
+        let run = try runProcess(
+            Self.binary,
+            [
+                "--socket", daemon.servicePath, "--admin-socket", daemon.adminPath, "--scenario", "book",
+                "--connections", "4", "--requests", "20", "--json",
+            ])
         #expect(run.status == 0, "\(run.stderr)")
         let result = try summary(run)
         let errors = result["errors"]?.objectValue ?? [:]
@@ -45,7 +57,13 @@ import Testing
         let requests = try #require(result["requests"]?.intValue)
         let failed = errors.compactMap { $0.value.intValue }.reduce(0, +)
         #expect(result["succeeded"]?.intValue == requests - failed)
-        let queue = try DatabaseQueue(path: daemon.databasePath, configuration: { var c = Configuration(); c.busyMode = .timeout(10); return c }())
+        let queue = try DatabaseQueue(
+            path: daemon.databasePath,
+            configuration: {
+                var c = Configuration()
+                c.busyMode = .timeout(10)
+                return c
+            }())
         let starts = try queue.read { try Int64.fetchAll($0, sql: "SELECT start FROM consultation WHERE counselor_id LIKE 'load-%'") }
         try #require(!starts.isEmpty)
         // Tuesday 2027-03-16 to Friday 2027-03-19, office time.
@@ -60,24 +78,35 @@ import Testing
     @Test func aLaterRunCancelsWhatEarlierRunsBooked() throws {
         let daemon = try TestDaemon(clock: "manual:2026-11-30T08:00:00+09:00")
         func book() throws {
-            let run = try runProcess(Self.binary, [
-                "--socket", daemon.servicePath, "--admin-socket", daemon.adminPath, "--scenario", "book",
-                "--connections", "8", "--requests", "60", "--json",
-            ])
+            let run = try runProcess(
+                Self.binary,
+                [
+                    "--socket", daemon.servicePath, "--admin-socket", daemon.adminPath, "--scenario", "book",
+                    "--connections", "8", "--requests", "60", "--json",
+                ])
             #expect(run.status == 0, "\(run.stderr)")
         }
         try book()
-        let queue = try DatabaseQueue(path: daemon.databasePath, configuration: { var c = Configuration(); c.busyMode = .timeout(10); return c }())
+        let queue = try DatabaseQueue(
+            path: daemon.databasePath,
+            configuration: {
+                var c = Configuration()
+                c.busyMode = .timeout(10)
+                return c
+            }())
         let earlier = try queue.read {
-            try String.fetchAll($0, sql: "SELECT consultation_id FROM consultation WHERE status = 'scheduled' AND counselor_id LIKE 'load-%'")
+            try String.fetchAll(
+                $0, sql: "SELECT consultation_id FROM consultation WHERE status = 'scheduled' AND counselor_id LIKE 'load-%'")
         }
         try #require(!earlier.isEmpty, "the first run booked nothing")
         try book()
         let cancelled = try queue.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM consultation WHERE status = 'cancelled'
-                AND consultation_id IN (SELECT value FROM json_each(?))
-                """, arguments: [String(decoding: try JSONSerialization.data(withJSONObject: earlier), as: UTF8.self)])
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM consultation WHERE status = 'cancelled'
+                    AND consultation_id IN (SELECT value FROM json_each(?))
+                    """, arguments: [String(decoding: try JSONSerialization.data(withJSONObject: earlier), as: UTF8.self)])
         }
         #expect((cancelled ?? 0) > 0, "none of the \(earlier.count) consultations of the first run was cancelled by the second")
     }
@@ -90,14 +119,17 @@ import Testing
         let path = directory + "/silent.sock"
         let silent = Process()
         silent.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        silent.arguments = ["python3", "-c", """
+        silent.arguments = [
+            "python3", "-c",
+            """
             import socket, sys
             s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64)
             print("listening", flush=True)
             held = []
             while True:
                 c, _ = s.accept(); held.append(c)
-            """, path]
+            """, path,
+        ]
         let ready = Pipe()
         silent.standardOutput = ready
         silent.standardError = FileHandle.nullDevice
@@ -109,10 +141,12 @@ import Testing
         }
         _ = ready.fileHandleForReading.availableData  // "listening": the socket accepts from here on
         let started = Date()
-        let run = try runProcess(Self.binary, [
-            "--socket", path, "--admin-socket", path, "--scenario", "ping", "--connections", "3",
-            "--duration", "0.2", "--timeout", "1", "--json",
-        ])
+        let run = try runProcess(
+            Self.binary,
+            [
+                "--socket", path, "--admin-socket", path, "--scenario", "ping", "--connections", "3",
+                "--duration", "0.2", "--timeout", "1", "--json",
+            ])
         // Every flow failed: the summary still says so, and the run fails.
         #expect(run.status == 1)
         #expect(run.stderr.contains("over 1 %"), "\(run.stderr)")

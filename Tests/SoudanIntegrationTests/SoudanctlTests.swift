@@ -7,7 +7,9 @@ import Testing
 @Suite struct SoudanctlTests {
     typealias Run = ProcessRun
 
-    static var binary: String { URL(fileURLWithPath: TestDaemon.binary).deletingLastPathComponent().appendingPathComponent("soudanctl").path }
+    static var binary: String {
+        URL(fileURLWithPath: TestDaemon.binary).deletingLastPathComponent().appendingPathComponent("soudanctl").path
+    }
 
     func soudanctl(_ arguments: [String], socket: String?) throws -> Run {
         try runProcess(Self.binary, arguments + (socket.map { ["--socket", $0] } ?? []))
@@ -84,8 +86,11 @@ import Testing
         let b = try Booking()
         try b.ready(1)
         let socket = b.daemon.adminPath
-        let request = try soudanctl(["request", "--seeker-no", Booking.seekerNo(1), "--name", "山田太郎", "--phone", "090-1234-5678",
-                                     "--preference", "2026-12-01T10:00:00+09:00", "--companion", "interpreter:通訳者", "--json"], socket: socket)
+        let request = try soudanctl(
+            [
+                "request", "--seeker-no", Booking.seekerNo(1), "--name", "山田太郎", "--phone", "090-1234-5678",
+                "--preference", "2026-12-01T10:00:00+09:00", "--companion", "interpreter:通訳者", "--json",
+            ], socket: socket)
         #expect(request.status == 0, "\(request.stderr)")
         let requestID = try JSONParser.parse(Array(request.stdout.utf8))["request"]?["request_id"]?.stringValue ?? ""
         let scheduled = try soudanctl(["schedule", requestID, "--auto"], socket: socket)
@@ -103,7 +108,9 @@ import Testing
         #expect(show.stdout.contains("求職者1"))
         #expect(try soudanctl(["seeker", "suspend", Booking.seekerNo(1), "--reason", "abuse"], socket: socket).status == 0)
         #expect(try soudanctl(["seeker", "reinstate", Booking.seekerNo(1)], socket: socket).stdout.contains("active"))
-        #expect(try soudanctl(["terms", "publish", "2", "--effective-at", "2026-12-01T00:00:00+09:00", "--summary", "改定"], socket: socket).status == 0)
+        #expect(
+            try soudanctl(["terms", "publish", "2", "--effective-at", "2026-12-01T00:00:00+09:00", "--summary", "改定"], socket: socket)
+                .status == 0)
         let usage = try soudanctl(["report", "usage", "--from", "2026-12-01", "--to", "2026-12-01"], socket: socket)
         #expect(usage.stdout.contains("2026-12-01"))
         #expect(usage.stdout.contains("UTILISATION"))
@@ -120,13 +127,15 @@ import Testing
         let stop = try soudanctl(["stop", running, "--reason", "abuse", "--note", "暴言"], socket: socket)
         #expect(stop.status == 0, "\(stop.stderr)")
         #expect(stop.stdout.contains("stopped"))
-        #expect(try soudanctl(["seeker", "suspend", Booking.seekerNo(1), "--reason", "threat", "--note", "脅迫"], socket: socket).status == 0)
+        #expect(
+            try soudanctl(["seeker", "suspend", Booking.seekerNo(1), "--reason", "threat", "--note", "脅迫"], socket: socket).status == 0)
         let show = try soudanctl(["seeker", "show", Booking.seekerNo(1)], socket: socket)
         #expect(show.stdout.contains("suspended") && show.stdout.contains("脅迫") && show.stdout.contains("uid"))
         let booked = try b.booked(2, "2026-12-02T14:00:00+09:00", counselor: "c01")
         let refused = try soudanctl(["counselor", "absence", "c01", "--from", "2026-12-02", "--to", "2026-12-02"], socket: socket)
         #expect(refused.status == 1 && refused.stderr.contains("invalid_state"))
-        let moved = try soudanctl(["counselor", "absence", "c01", "--from", "2026-12-02", "--to", "2026-12-02", "--reassign"], socket: socket)
+        let moved = try soudanctl(
+            ["counselor", "absence", "c01", "--from", "2026-12-02", "--to", "2026-12-02", "--reassign"], socket: socket)
         #expect(moved.status == 0, "\(moved.stderr)")
         #expect(moved.stdout.contains(booked) && moved.stdout.contains("c02"))
         try b.ready(3)
@@ -137,9 +146,14 @@ import Testing
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
         // Seeker 3's withdrawn request, and seeker 1's stopped consultation with its request.
         #expect(dryRun.stdout.contains("would erase, before 2026-12-02: 2 requests, 1 consultations"), "\(dryRun.stdout)")
-        #expect(try b.admin.call("audit.disclose", [
-            "from": "2026-12-01", "to": "2026-12-03", "legal_basis": "t", "requested_by": "t", "seeker_no": .string(Booking.seekerNo(3)),
-        ]).ok)
+        #expect(
+            try b.admin.call(
+                "audit.disclose",
+                [
+                    "from": "2026-12-01", "to": "2026-12-03", "legal_basis": "t", "requested_by": "t",
+                    "seeker_no": .string(Booking.seekerNo(3)),
+                ]
+            ).ok)
         #expect(try soudanctl(["purge", "--dry-run"], socket: socket).stdout == dryRun.stdout, "a dry run erases nothing")
     }
 
@@ -149,7 +163,8 @@ import Testing
         _ = try b.booked(2, "2026-12-01T10:00:00+09:00")
         let svg = b.daemon.dataDir + "-usage.svg"
         defer { try? FileManager.default.removeItem(atPath: svg) }
-        let run = try soudanctl(["report", "usage", "--from", "2026-12-01", "--to", "2026-12-02", "--svg", svg], socket: b.daemon.adminPath)
+        let run = try soudanctl(
+            ["report", "usage", "--from", "2026-12-01", "--to", "2026-12-02", "--svg", svg], socket: b.daemon.adminPath)
         #expect(run.status == 0, "\(run.stderr)")
         // 10:00: two held of the two counselors working then (c03 starts at 13:00), over two days: 2 of 4.
         #expect(run.stdout.split(separator: "\n").contains { $0.hasPrefix("10:00") && $0.contains("50.0%") })

@@ -32,8 +32,10 @@ final class TestDaemon: @unchecked Sendable {
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["SOUDAND_BIN"] { return path }
         // The test bundle is built next to the executables.
-        let bundleDir = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-            .deletingLastPathComponent()
+        let bundleDir = URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        )
+        .deletingLastPathComponent()
         return bundleDir.appendingPathComponent("soudand").path
     }
 
@@ -56,8 +58,10 @@ final class TestDaemon: @unchecked Sendable {
     }
 
     /// Starts a daemon and waits until it is ready (or has exited).
-    init(config: String? = nil, clock: String = TestDaemon.defaultClock, dataDir: String? = nil, arguments: [String] = [],
-         fileLimit: Int? = nil, environment: [String: String] = [:], waitForReady: Bool = true) throws {
+    init(
+        config: String? = nil, clock: String = TestDaemon.defaultClock, dataDir: String? = nil, arguments: [String] = [],
+        fileLimit: Int? = nil, environment: [String: String] = [:], waitForReady: Bool = true
+    ) throws {
         ownsDirectory = dataDir == nil
         self.fileLimit = fileLimit
         self.environment = environment

@@ -78,7 +78,8 @@ import Testing
         let connection = try daemon.connect(.admin)
         var bytes: [UInt8] = []
         for index in 0..<200 {
-            let request: JSONValue = index % 2 == 0
+            let request: JSONValue =
+                index % 2 == 0
                 ? ["id": .int(Int64(index)), "op": "clock.advance", "args": ["minutes": 1]]
                 : ["id": .int(Int64(index)), "op": "sys.ping"]
             FrameEncoder.appendFrame(JSONWriter.bytes(request), to: &bytes)

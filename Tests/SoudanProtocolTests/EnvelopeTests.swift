@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SoudanProtocol
 
 @Suite struct EnvelopeTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SoudanProtocol
 
 @Suite struct JSONParserTests {
@@ -21,11 +22,13 @@ import Testing
         #expect(try parse("7.0") == .double(7))
         #expect(try parse("1e2") == .double(100))
         #expect(try parse("9223372036854775807") == .int(.max))
-        #expect(try parse("9223372036854775808") == .double(9223372036854775808))
+        #expect(try parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
     }
 
-    @Test(arguments: ["", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "\"abc", "{'a':1}", "[1] x", "/* c */ 1",
-                      "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\u{01}\"", "NaN", "{\"a\" 1}"])
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "\"abc", "{'a':1}", "[1] x", "/* c */ 1",
+        "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\u{01}\"", "NaN", "{\"a\" 1}",
+    ])
     func refusesWhatIsNotStrictJSON(text: String) {
         #expect(throws: JSONParseError.self) { try parse(text) }
     }

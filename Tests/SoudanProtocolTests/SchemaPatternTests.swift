@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SoudanProtocol
 
 /// `pattern` as JSON Schema 2020-12 means it (ECMA-262 semantics), through `Regex`.

@@ -1,22 +1,26 @@
 import Testing
+
 @testable import SoudanProtocol
 
 @Suite struct SchemaTests {
-    let schema = try! Schema.compile(try! JSONParser.parse(Array(#"""
-        {
-          "type": "object", "additionalProperties": false, "required": ["seeker_no", "preferences"],
-          "properties": {
-            "seeker_no": { "type": "string", "pattern": "^\\d{5}-\\d{8}$" },
-            "preferences": { "type": "array", "minItems": 1, "maxItems": 3, "items": { "type": "string", "format": "date-time" } },
-            "meeting": { "$ref": "#/$defs/meeting" },
-            "minutes": { "type": "integer", "minimum": 0 },
-            "channel": { "enum": ["web", "phone"] },
-            "flag": { "const": true }
-          },
-          "$defs": { "meeting": { "type": "object", "additionalProperties": false, "required": ["join_url"],
-                                  "properties": { "join_url": { "type": "string", "minLength": 1 } } } }
-        }
-        """#.utf8)))
+    let schema = try! Schema.compile(
+        try! JSONParser.parse(
+            Array(
+                #"""
+                {
+                  "type": "object", "additionalProperties": false, "required": ["seeker_no", "preferences"],
+                  "properties": {
+                    "seeker_no": { "type": "string", "pattern": "^\\d{5}-\\d{8}$" },
+                    "preferences": { "type": "array", "minItems": 1, "maxItems": 3, "items": { "type": "string", "format": "date-time" } },
+                    "meeting": { "$ref": "#/$defs/meeting" },
+                    "minutes": { "type": "integer", "minimum": 0 },
+                    "channel": { "enum": ["web", "phone"] },
+                    "flag": { "const": true }
+                  },
+                  "$defs": { "meeting": { "type": "object", "additionalProperties": false, "required": ["join_url"],
+                                          "properties": { "join_url": { "type": "string", "minLength": 1 } } } }
+                }
+                """#.utf8)))
 
     func field(_ args: JSONObject) -> String? {
         do {
@@ -58,8 +62,10 @@ import Testing
     }
 
     @Test func checksTypesRangesEnumsConstAndCounts() {
-        for (key, value) in [("minutes", JSONValue.int(-1)), ("minutes", .double(1.5)), ("minutes", "3"),
-                             ("channel", "fax"), ("flag", false), ("preferences", .array([]))] {
+        for (key, value) in [
+            ("minutes", JSONValue.int(-1)), ("minutes", .double(1.5)), ("minutes", "3"),
+            ("channel", "fax"), ("flag", false), ("preferences", .array([])),
+        ] {
             var args = valid
             args[key] = value
             #expect(field(args) == key, "\(key) = \(value)")

@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+
 @testable import SoudanProtocol
 
 /// The hand-written formatters on the reply path against the plain Swift they
@@ -9,7 +10,8 @@ import Testing
         let local = instant.seconds + 9 * 3600
         let days = Int(local >= 0 ? local / 86400 : (local - 86399) / 86400)
         let second = Int(local - Int64(days) * 86400)
-        return "\(referenceDate(CivilDate(daysSinceEpoch: days)))T\(pad(second / 3600, 2)):\(pad(second / 60 % 60, 2)):\(pad(second % 60, 2))+09:00"
+        return
+            "\(referenceDate(CivilDate(daysSinceEpoch: days)))T\(pad(second / 3600, 2)):\(pad(second / 60 % 60, 2)):\(pad(second % 60, 2))+09:00"
     }
 
     static func referenceDate(_ date: CivilDate) -> String { "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))" }

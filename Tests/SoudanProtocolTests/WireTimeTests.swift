@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SoudanProtocol
 
 @Suite struct WireTimeTests {
@@ -10,8 +11,10 @@ import Testing
         #expect(tokyo?.seconds == 1_796_086_800)
     }
 
-    @Test(arguments: ["2026-12-01T10:00:00", "2026-12-01 10:00:00Z", "2026-02-30T10:00:00Z", "2026-12-01T24:00:00Z",
-                      "2026-12-01T10:00:00+9:00", "2026-12-01T10:00Z", "", "2026-12-01T10:00:00+09:00x"])
+    @Test(arguments: [
+        "2026-12-01T10:00:00", "2026-12-01 10:00:00Z", "2026-02-30T10:00:00Z", "2026-12-01T24:00:00Z",
+        "2026-12-01T10:00:00+9:00", "2026-12-01T10:00Z", "", "2026-12-01T10:00:00+09:00x",
+    ])
     func refusesOtherShapes(text: String) {
         #expect(WireTime.parseInstant(text) == nil)
     }

@@ -1,5 +1,6 @@
-import Testing
 import SoudanProtocol
+import Testing
+
 @testable import SoudanServer
 
 @Suite struct ConnectionStateMachineTests {
@@ -175,8 +176,9 @@ import SoudanProtocol
     }
 
     @Test func aReplyTooLargeForAFrameIsRefusedNotTrapped() throws {
-        let bytes = Reply.frame(id: .int(7), body: ["ok": true, "result": ["text": .string(String(repeating: "x", count: 500))]],
-                                maxBody: 200)
+        let bytes = Reply.frame(
+            id: .int(7), body: ["ok": true, "result": ["text": .string(String(repeating: "x", count: 500))]],
+            maxBody: 200)
         let reply = try JSONParser.parse(Array(bytes.dropFirst(4)))
         #expect(reply["id"] == .int(7))
         #expect(reply["error"]?["code"] == "overloaded")
@@ -200,4 +202,3 @@ import SoudanProtocol
         #expect(other.reading)
     }
 }
-

@@ -2,17 +2,19 @@ import Crypto
 import Dispatch
 import Foundation
 import GRDB
+import SoudanProtocol
 import SoudanSync
 import Testing
-import SoudanProtocol
+
 @testable import SoudanStore
 
 @Suite struct AccessLogTests {
     let key = AuditKey.ephemeral()
 
     func record(_ n: Int64, device: String? = nil) -> AccessRecord {
-        AccessRecord(at: Instant(seconds: 1000 + n), socket: .service, uid: 1000, pid: 42, op: "sys.ping", code: "ok",
-                     latencyMicros: n, seekerNo: nil, device: device.map { .init(id: $0, os: "iOS 18", app: "zoom 6") })
+        AccessRecord(
+            at: Instant(seconds: 1000 + n), socket: .service, uid: 1000, pid: 42, op: "sys.ping", code: "ok",
+            latencyMicros: n, seekerNo: nil, device: device.map { .init(id: $0, os: "iOS 18", app: "zoom 6") })
     }
 
     func fill(_ store: TemporaryStore, count: Int64) throws {
@@ -64,10 +66,13 @@ import SoudanProtocol
         try store.pool.write { db in
             try db.execute(sql: "UPDATE access_log SET requested_by = 'nobody' WHERE id = 3")
             var previous = try Data.fetchOne(db, sql: "SELECT hash FROM access_log WHERE id = 2")!
-            for row in try Row.fetchAll(db, sql: """
-                SELECT id, at, socket, uid, pid, op, code, latency_us, seeker_no, device_id_hash, device_os, device_app,
-                       legal_basis, requested_by FROM access_log WHERE id >= 3 ORDER BY id
-                """) {
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, at, socket, uid, pid, op, code, latency_us, seeker_no, device_id_hash, device_os, device_app,
+                           legal_basis, requested_by FROM access_log WHERE id >= 3 ORDER BY id
+                    """)
+            {
                 let fields = ChainedFields(
                     at: row[1], socket: row[2], uid: row[3], pid: row[4], op: row[5], code: row[6], latencyMicros: row[7],
                     seekerNo: row[8], deviceIdHash: row[9], deviceOS: row[10], deviceApp: row[11], legalBasis: row[12],
@@ -149,10 +154,11 @@ import SoudanProtocol
                     deviceIdHash: AccessLog.legacyDigest(Data(device.utf8)), deviceOS: nil, deviceApp: nil, legalBasis: nil,
                     requestedBy: nil)
                 let hash = Data(SHA256.hash(data: fields.encoded(previous: previous)))
-                try db.execute(sql: """
-                    INSERT INTO access_log(at, socket, uid, pid, op, code, latency_us, device_id, device_id_hash, prev_hash, hash)
-                    VALUES (?, 'service', 1000, 42, 'sys.ping', 'ok', ?, ?, ?, ?, ?)
-                    """, arguments: [1000 + n, n, device, fields.deviceIdHash, previous, hash])
+                try db.execute(
+                    sql: """
+                        INSERT INTO access_log(at, socket, uid, pid, op, code, latency_us, device_id, device_id_hash, prev_hash, hash)
+                        VALUES (?, 'service', 1000, 42, 'sys.ping', 'ok', ?, ?, ?, ?, ?)
+                        """, arguments: [1000 + n, n, device, fields.deviceIdHash, previous, hash])
                 previous = hash
             }
         }
@@ -170,8 +176,10 @@ import SoudanProtocol
             bytes.append(contentsOf: [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)])
             bytes.append(contentsOf: text.utf8)
         }
-        for field in [String(f.at), f.socket, String(f.uid), String(f.pid), f.op, f.code, String(f.latencyMicros),
-                      f.seekerNo, f.deviceIdHash, f.deviceOS, f.deviceApp, f.legalBasis, f.requestedBy] { put(field) }
+        for field in [
+            String(f.at), f.socket, String(f.uid), String(f.pid), f.op, f.code, String(f.latencyMicros),
+            f.seekerNo, f.deviceIdHash, f.deviceOS, f.deviceApp, f.legalBasis, f.requestedBy,
+        ] { put(field) }
         return bytes
     }
 
@@ -193,13 +201,15 @@ import SoudanProtocol
         let store = try TemporaryStore()
         let texts = ["", "a\u{0}b", "負荷テスト", "👩‍💻 device", String(repeating: "長", count: 2000)]
         let records = texts.enumerated().map { i, text in
-            AccessRecord(at: Instant(seconds: Int64(i)), socket: .admin, uid: UInt32.max, pid: Int32.min, op: text, code: "ok",
-                         latencyMicros: -5, seekerNo: text, device: .init(id: text, os: text, app: nil),
-                         legalBasis: text, requestedBy: nil)
+            AccessRecord(
+                at: Instant(seconds: Int64(i)), socket: .admin, uid: UInt32.max, pid: Int32.min, op: text, code: "ok",
+                latencyMicros: -5, seekerNo: text, device: .init(id: text, os: text, app: nil),
+                legalBasis: text, requestedBy: nil)
         }
         try store.pool.write { db in try AccessLog.append(contentsOf: records, key: key, in: db.tx) }
         let stored = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT op, seeker_no, device_id, device_os, legal_basis, uid, pid, latency_us FROM access_log ORDER BY id")
+            try Row.fetchAll(
+                db, sql: "SELECT op, seeker_no, device_id, device_os, legal_basis, uid, pid, latency_us FROM access_log ORDER BY id")
         }
         // NUL, where SQLite's text reading would stop, is kept as U+FFFD.
         let kept = texts.map { $0.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }
@@ -213,10 +223,11 @@ import SoudanProtocol
     @Test func aFailedInsertIsReportedAndTheNextOneWorks() throws {
         let store = try TemporaryStore()
         try store.pool.write { db in
-            try db.execute(sql: """
-                CREATE TRIGGER refuse BEFORE INSERT ON access_log WHEN NEW.code = 'refuse'
-                BEGIN SELECT RAISE(ABORT, 'refused by test'); END
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER refuse BEFORE INSERT ON access_log WHEN NEW.code = 'refuse'
+                    BEGIN SELECT RAISE(ABORT, 'refused by test'); END
+                    """)
         }
         var refused = record(1)
         refused.code = "refuse"

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import SoudanStore
 
 /// Rows read by position straight from SQLite decode as GRDB decoded them.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SoudanProtocol
 import Testing
+
 @testable import SoudanStore
 
 @Suite struct CounselorDayLoadTests {
@@ -20,10 +21,11 @@ import Testing
         ]
         try queue.write { db in
             for (n, row) in rows.enumerated() {
-                try db.execute(sql: """
-                    INSERT INTO consultation(consultation_id, request_id, seeker_no, counselor_id, start, status, companions, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, '[]', 0, 0)
-                    """, arguments: ["con-\(n)", "req-\(n)", "s-\(n)", row.0, row.1, row.2])
+                try db.execute(
+                    sql: """
+                        INSERT INTO consultation(consultation_id, request_id, seeker_no, counselor_id, start, status, companions, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, '[]', 0, 0)
+                        """, arguments: ["con-\(n)", "req-\(n)", "s-\(n)", row.0, row.1, row.2])
             }
         }
         try migrator.migrate(queue)

@@ -1,5 +1,6 @@
-import Testing
 import SoudanDomain
+import Testing
+
 @testable import SoudanService
 
 @Suite struct DaemonConfigTests {
@@ -12,28 +13,29 @@ import SoudanDomain
     }
 
     @Test func readsEveryKeyOfTheContractExample() throws {
-        let config = try DaemonConfig.parse(toml: """
-            [office]
-            name = "テスト"
-            hours = { mon = [["09:00","18:00"]], tue = [["10:00","17:00"]] }
-            [rules]
-            no_show_threshold = 3
-            open_request_limit = 1
-            auto_schedule_on_release = false
-            [limits]
-            max_frame = 4096
-            max_connections = 10
-            max_connections_per_uid = 5
-            max_in_flight = 8
-            idle_timeout_ms = 500
-            [retention]
-            days = 30
-            [[counselors]]
-            counselor_id = "x1"
-            name = "相談員"
-            meeting = { join_url = "https://zoom.us/j/1", meeting_id = "1", passcode = "p" }
-            weekly = { mon = [["10:00","12:00"]] }
-            """)
+        let config = try DaemonConfig.parse(
+            toml: """
+                [office]
+                name = "テスト"
+                hours = { mon = [["09:00","18:00"]], tue = [["10:00","17:00"]] }
+                [rules]
+                no_show_threshold = 3
+                open_request_limit = 1
+                auto_schedule_on_release = false
+                [limits]
+                max_frame = 4096
+                max_connections = 10
+                max_connections_per_uid = 5
+                max_in_flight = 8
+                idle_timeout_ms = 500
+                [retention]
+                days = 30
+                [[counselors]]
+                counselor_id = "x1"
+                name = "相談員"
+                meeting = { join_url = "https://zoom.us/j/1", meeting_id = "1", passcode = "p" }
+                weekly = { mon = [["10:00","12:00"]] }
+                """)
         #expect(config.office.name == "テスト")
         #expect(config.office.noShowThreshold == 3)
         #expect(config.office.openRequestLimit == 1)
@@ -55,19 +57,23 @@ import SoudanDomain
         ("[office]\nhours = { mon = [[\"12:00\",\"10:00\"]] }", "office.hours.mon[0]"),
         ("[office]\nhours = { mon = [[\"10:15\",\"11:00\"]] }", "office.hours.mon[0]"),
         ("[office]\nhours = { mon = [[\"10:00\",\"25:00\"]] }", "office.hours.mon[0][1]"),
-        ("""
-         [[counselors]]
-         counselor_id = "c9"
-         name = "n"
-         meeting = { join_url = "https://zoom.us/j/1", meeting_id = "1", passcode = "p" }
-         weekly = { mon = [["09:00","12:00"]] }
-         """, "counselors[0].weekly.mon"),
-        ("""
-         [[counselors]]
-         counselor_id = "c9"
-         name = "n"
-         meeting = { join_url = "http://insecure", meeting_id = "1", passcode = "p" }
-         """, "counselors[0].meeting.join_url"),
+        (
+            """
+            [[counselors]]
+            counselor_id = "c9"
+            name = "n"
+            meeting = { join_url = "https://zoom.us/j/1", meeting_id = "1", passcode = "p" }
+            weekly = { mon = [["09:00","12:00"]] }
+            """, "counselors[0].weekly.mon"
+        ),
+        (
+            """
+            [[counselors]]
+            counselor_id = "c9"
+            name = "n"
+            meeting = { join_url = "http://insecure", meeting_id = "1", passcode = "p" }
+            """, "counselors[0].meeting.join_url"
+        ),
     ])
     func refusesABadFileNamingTheKey(toml: String, key: String) {
         do {

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
-import Testing
 import SoudanProtocol
+import Testing
+
 @testable import SoudanStore
 
 /// `synchronous` as the writer connection really has it: FULL syncs the WAL at

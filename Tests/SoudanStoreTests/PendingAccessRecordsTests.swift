@@ -5,6 +5,7 @@ import GRDB
 import SoudanProtocol
 import SoudanSync
 import Testing
+
 @testable import SoudanService
 @testable import SoudanStore
 
@@ -25,7 +26,9 @@ import Testing
         while try rows(store) < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
     }
 
-    func writer(_ store: TemporaryStore, _ pending: PendingAccessRecords, background: (@Sendable (StoreTransaction) throws -> Bool)? = nil) -> SingleWriter {
+    func writer(_ store: TemporaryStore, _ pending: PendingAccessRecords, background: (@Sendable (StoreTransaction) throws -> Bool)? = nil)
+        -> SingleWriter
+    {
         var hooks = SingleWriter.Hooks()
         hooks.beforeCommit = { db in try pending.appendAll(in: db.tx) }
         hooks.background = background ?? { db in try pending.appendSome(in: db.tx) }
@@ -42,7 +45,11 @@ import Testing
         // Hold the writer busy, so that neither lane takes the buffer while it
         // fills (the lane steps aside while a batch is queued).
         let gate = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        writer.submit(
+            WriteJob(run: { _ in
+                gate.wait()
+                return .null
+            }))
         var asked: [PendingAccessRecords.Request] = []
         for n in 1...PendingAccessRecords.batchAtOnce {
             switch pending.add(record(n)) {
@@ -131,7 +138,12 @@ import Testing
         hooks.beforeCommit = { db in try pending.appendAll(in: db.tx) }
         hooks.background = { db in try pending.appendSome(in: db.tx) }
         hooks.afterBatch = { _ in
-            guard firstBatch.withLock({ first in defer { first = false }; return first }) else { return }
+            guard
+                firstBatch.withLock({ first in
+                    defer { first = false }
+                    return first
+                })
+            else { return }
             inAfterBatch.signal()
             gate.wait()
         }

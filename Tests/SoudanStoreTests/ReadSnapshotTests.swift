@@ -1,6 +1,7 @@
 import Dispatch
 import GRDB
 import Testing
+
 @testable import SoudanStore
 
 /// Reads run in one snapshot each, as GRDB's `read` gives, and leave their

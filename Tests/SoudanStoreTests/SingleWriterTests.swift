@@ -1,8 +1,9 @@
 import Dispatch
 import GRDB
+import SoudanProtocol
 import SoudanSync
 import Testing
-import SoudanProtocol
+
 @testable import SoudanStore
 
 @Suite struct SingleWriterTests {
@@ -17,14 +18,20 @@ import SoudanProtocol
         let writer = store.writer(hooks: hooks)
         // Hold the writer busy so the next jobs pile up behind it.
         let gate = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        writer.submit(
+            WriteJob(run: { _ in
+                gate.wait()
+                return .null
+            }))
         let done = DispatchGroup()
         for value in 0..<100 {
             done.enter()
-            writer.submit(WriteJob(run: { db in
-                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
-                return .int(Int64(value))
-            }, completion: { _ in done.leave() }))
+            writer.submit(
+                WriteJob(
+                    run: { db in
+                        try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                        return .int(Int64(value))
+                    }, completion: { _ in done.leave() }))
         }
         gate.signal()
         done.wait()
@@ -39,19 +46,26 @@ import SoudanProtocol
         try store.pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
         let writer = store.writer()
         let gate = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        writer.submit(
+            WriteJob(run: { _ in
+                gate.wait()
+                return .null
+            }))
         let results = LockedValue<[Int: Bool]>([:])
         let done = DispatchGroup()
         for value in 0..<3 {
             done.enter()
-            writer.submit(WriteJob(run: { db in
-                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
-                if value == 1 { throw Boom() }
-                return .null
-            }, completion: { result in
-                results.withLock { $0[value] = (try? result.get()) != nil }
-                done.leave()
-            }))
+            writer.submit(
+                WriteJob(
+                    run: { db in
+                        try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                        if value == 1 { throw Boom() }
+                        return .null
+                    },
+                    completion: { result in
+                        results.withLock { $0[value] = (try? result.get()) != nil }
+                        done.leave()
+                    }))
         }
         gate.signal()
         done.wait()
@@ -66,14 +80,17 @@ import SoudanProtocol
         let pool = store.pool
         let seen = LockedValue<Int?>(nil)
         let done = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { db in
-            try db.execute(sql: "INSERT INTO t VALUES (1)")
-            return .null
-        }, completion: { _ in
-            // A reader outside the writer sees the row: the commit came first.
-            seen.withLock { $0 = try? pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } }
-            done.signal()
-        }))
+        writer.submit(
+            WriteJob(
+                run: { db in
+                    try db.execute(sql: "INSERT INTO t VALUES (1)")
+                    return .null
+                },
+                completion: { _ in
+                    // A reader outside the writer sees the row: the commit came first.
+                    seen.withLock { $0 = try? pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } }
+                    done.signal()
+                }))
         done.wait()
         #expect(seen.withLock { $0 } == 1)
     }
@@ -96,7 +113,11 @@ import SoudanProtocol
         // Hold the writer busy while the requests come, however slowly this
         // machine makes them: they must all share one batch.
         let gate = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        writer.submit(
+            WriteJob(run: { _ in
+                gate.wait()
+                return .null
+            }))
         for _ in 0..<50 { writer.requestBatch(within: .milliseconds(1)) }
         gate.signal()
         waitForJobs(2)
@@ -118,10 +139,12 @@ import SoudanProtocol
         writer.close()
         #expect(handedOver.withLock { $0 }, "close runs a last batch, so the hooks hand over what they hold")
         let outcome = LockedValue<Result<JSONValue, any Error>?>(nil)
-        writer.submit(WriteJob(run: { db in
-            try db.execute(sql: "INSERT INTO t VALUES (1)")
-            return .null
-        }, completion: { result in outcome.withLock { $0 = result } }))
+        writer.submit(
+            WriteJob(
+                run: { db in
+                    try db.execute(sql: "INSERT INTO t VALUES (1)")
+                    return .null
+                }, completion: { result in outcome.withLock { $0 = result } }))
         #expect(outcome.withLock { $0.map { (try? $0.get()) == nil } } == true, "the completion ran at once, with an error")
         writer.requestBatch(within: .never)
         #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 0)
@@ -157,35 +180,48 @@ import SoudanProtocol
         var hooks = SingleWriter.Hooks()
         hooks.beforeCommit = { db in
             try db.execute(sql: "INSERT INTO t VALUES (-1)")
-            let call = hookCalls.withLock { calls in defer { calls += 1 }; return calls }
+            let call = hookCalls.withLock { calls in
+                defer { calls += 1 }
+                return calls
+            }
             if call == 1 { throw Boom() }
         }
         let writer = store.writer(hooks: hooks)
         let started = DispatchSemaphore(value: 0)
         let gate = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { _ in started.signal(); gate.wait(); return .null }))
+        writer.submit(
+            WriteJob(run: { _ in
+                started.signal()
+                gate.wait()
+                return .null
+            }))
         started.wait()
         let failures = LockedValue(0)
         let done = DispatchGroup()
         for value in 0..<3 {
             done.enter()
-            writer.submit(WriteJob(run: { db in
-                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
-                return .null
-            }, completion: { result in
-                if (try? result.get()) == nil { failures.withLock { $0 += 1 } }
-                done.leave()
-            }))
+            writer.submit(
+                WriteJob(
+                    run: { db in
+                        try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                        return .null
+                    },
+                    completion: { result in
+                        if (try? result.get()) == nil { failures.withLock { $0 += 1 } }
+                        done.leave()
+                    }))
         }
         gate.signal()
         done.wait()
         #expect(failures.withLock { $0 } == 3)
         #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t ORDER BY v") } == [-1])
         done.enter()
-        writer.submit(WriteJob(run: { db in
-            try db.execute(sql: "INSERT INTO t VALUES (7)")
-            return .null
-        }, completion: { _ in done.leave() }))
+        writer.submit(
+            WriteJob(
+                run: { db in
+                    try db.execute(sql: "INSERT INTO t VALUES (7)")
+                    return .null
+                }, completion: { _ in done.leave() }))
         done.wait()
         #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t ORDER BY v") } == [-1, -1, 7])
     }
@@ -222,10 +258,12 @@ import SoudanProtocol
                 return !done
             }
             if first, let writer = writerBox.withLock({ $0 }) {
-                writer.submit(WriteJob(run: { db in
-                    try db.execute(sql: "INSERT INTO t VALUES ('job')")
-                    return .null
-                }, completion: { _ in jobDone.signal() }))
+                writer.submit(
+                    WriteJob(
+                        run: { db in
+                            try db.execute(sql: "INSERT INTO t VALUES ('job')")
+                            return .null
+                        }, completion: { _ in jobDone.signal() }))
             }
             return true
         }
@@ -237,8 +275,9 @@ import SoudanProtocol
         let order = try store.pool.read { try String.fetchAll($0, sql: "SELECT who FROM t ORDER BY rowid") }
         #expect(Array(order.prefix(2)) == ["lane", "job"])
         writer.requestBackground(within: .nanoseconds(0))
-        #expect(try store.pool.read { try String.fetchAll($0, sql: "SELECT who FROM t ORDER BY rowid") } == order,
-                "after close, the lane takes no more passes")
+        #expect(
+            try store.pool.read { try String.fetchAll($0, sql: "SELECT who FROM t ORDER BY rowid") } == order,
+            "after close, the lane takes no more passes")
     }
 
     /// Nobody waits for the lane's records, so its commits skip the fsync; the
@@ -258,10 +297,12 @@ import SoudanProtocol
         writer.requestBackground(within: .nanoseconds(0))
         #expect(laneDone.wait(timeout: .now() + 10) == .success)
         let batchDone = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { db in
-            levels.withLock { $0["batch"] = try? Int.fetchOne(db.database, sql: "PRAGMA synchronous") }
-            return .null
-        }, completion: { _ in batchDone.signal() }))
+        writer.submit(
+            WriteJob(
+                run: { db in
+                    levels.withLock { $0["batch"] = try? Int.fetchOne(db.database, sql: "PRAGMA synchronous") }
+                    return .null
+                }, completion: { _ in batchDone.signal() }))
         #expect(batchDone.wait(timeout: .now() + 10) == .success)
         #expect(levels.withLock { $0 } == ["lane": 1, "batch": 2], "NORMAL on the lane, FULL in batches")
     }
@@ -295,10 +336,11 @@ import SoudanProtocol
         let pool = store.pool
         try pool.write { try $0.execute(sql: "CREATE TABLE t(v INTEGER)") }
         pool.writeWithoutTransaction { db in
-            db.add(function: DatabaseFunction("abort_batch", argumentCount: 0, pure: false) { _ in
-                pool.interrupt()
-                return 1
-            })
+            db.add(
+                function: DatabaseFunction("abort_batch", argumentCount: 0, pure: false) { _ in
+                    pool.interrupt()
+                    return 1
+                })
         }
         return store
     }
@@ -308,27 +350,34 @@ import SoudanProtocol
         let store = try abortingStore()
         let writer = store.writer()
         let gate = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { _ in gate.wait(); return .null }))
+        writer.submit(
+            WriteJob(run: { _ in
+                gate.wait()
+                return .null
+            }))
         let results = LockedValue<[Int: Result<JSONValue, any Error>]>([:])
         let ran = LockedValue<Set<Int>>([])
         let done = DispatchGroup()
         for n in 0..<4 {
             done.enter()
-            writer.submit(WriteJob(run: { db in
-                ran.withLock { _ = $0.insert(n) }
-                try db.run(sql: "INSERT INTO t VALUES (?)", arguments: [n])
-                if n == 1 {
-                    do {
-                        try db.run(sql: "INSERT INTO t SELECT abort_batch()")
-                    } catch where swallowTheError {
-                        // A handler that maps or ignores an error must not carry on.
-                    }
-                }
-                return .null
-            }, completion: { result in
-                results.withLock { $0[n] = result }
-                done.leave()
-            }))
+            writer.submit(
+                WriteJob(
+                    run: { db in
+                        ran.withLock { _ = $0.insert(n) }
+                        try db.run(sql: "INSERT INTO t VALUES (?)", arguments: [n])
+                        if n == 1 {
+                            do {
+                                try db.run(sql: "INSERT INTO t SELECT abort_batch()")
+                            } catch  where swallowTheError {
+                                // A handler that maps or ignores an error must not carry on.
+                            }
+                        }
+                        return .null
+                    },
+                    completion: { result in
+                        results.withLock { $0[n] = result }
+                        done.leave()
+                    }))
         }
         gate.signal()
         done.wait()
@@ -344,10 +393,12 @@ import SoudanProtocol
         #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t") } == [])
         // The writer goes on: the next batch commits as usual.
         let after = DispatchSemaphore(value: 0)
-        writer.submit(WriteJob(run: { db in
-            try db.run(sql: "INSERT INTO t VALUES (7)")
-            return .null
-        }, completion: { _ in after.signal() }))
+        writer.submit(
+            WriteJob(
+                run: { db in
+                    try db.run(sql: "INSERT INTO t VALUES (7)")
+                    return .null
+                }, completion: { _ in after.signal() }))
         after.wait()
         #expect(try store.pool.read { try Int.fetchAll($0, sql: "SELECT v FROM t") } == [7])
     }

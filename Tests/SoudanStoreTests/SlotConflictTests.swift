@@ -1,6 +1,7 @@
 import GRDB
 import SoudanProtocol
 import Testing
+
 @testable import SoudanStore
 
 /// The partial unique indexes are the last word on a slot: a second live

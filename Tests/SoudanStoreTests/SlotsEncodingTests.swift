@@ -1,6 +1,7 @@
 import SoudanDomain
 import SoudanProtocol
 import Testing
+
 @testable import SoudanService
 
 @Suite struct SlotsEncodingTests {
@@ -12,10 +13,13 @@ import Testing
             SlotAvailability.Slot(start: start.adding(minutes: 30), free: 0, bookable: false),
             SlotAvailability.Slot(start: start.adding(minutes: 60), free: 12, bookable: false),
         ]
-        let objects: JSONValue = .array(slots.map { slot in
-            ["start": .string(WireTime.format(slot.start)), "end": .string(WireTime.format(slot.start.adding(minutes: 30))),
-             "free": JSONValue(slot.free), "bookable": .bool(slot.bookable)]
-        })
+        let objects: JSONValue = .array(
+            slots.map { slot in
+                [
+                    "start": .string(WireTime.format(slot.start)), "end": .string(WireTime.format(slot.start.adding(minutes: 30))),
+                    "free": JSONValue(slot.free), "bookable": .bool(slot.bookable),
+                ]
+            })
         let encoded = AvailabilityOperations.encode(slots)
         #expect(encoded.bytes == JSONWriter.bytes(objects))
         #expect(try JSONParser.parse(encoded.bytes) == objects)

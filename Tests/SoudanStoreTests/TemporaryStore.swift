@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import SoudanProtocol
+
 @testable import SoudanStore
 
 /// A real SQLite file in a fresh temporary directory, removed afterwards.

@@ -1,6 +1,7 @@
 import GRDB
-import Testing
 import SoudanProtocol
+import Testing
+
 @testable import SoudanStore
 
 /// Which version of the terms is in force (Art. 11), chosen in Swift from all
@@ -10,8 +11,9 @@ import SoudanProtocol
 
     func publish(_ version: String, effective: Int64, published: Int64, in store: TemporaryStore) throws {
         try store.pool.write { db in
-            try db.execute(sql: "INSERT INTO terms(version, effective_at, summary, published_at) VALUES (?, ?, 'test', ?)",
-                           arguments: [version, Self.created.seconds + effective, Self.created.seconds + published])
+            try db.execute(
+                sql: "INSERT INTO terms(version, effective_at, summary, published_at) VALUES (?, ?, 'test', ?)",
+                arguments: [version, Self.created.seconds + effective, Self.created.seconds + published])
         }
     }
 

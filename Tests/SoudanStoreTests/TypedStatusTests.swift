@@ -2,6 +2,7 @@ import GRDB
 import SoudanDomain
 import SoudanProtocol
 import Testing
+
 @testable import SoudanStore
 
 /// Statuses are the domain's enums from the row up: a value no case names is an
@@ -12,18 +13,20 @@ import Testing
 
     func seeker(_ store: TemporaryStore, status: String) throws {
         try store.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO seeker(seeker_no, name, phone, my_page, webcam_device, status, created_at, updated_at)
-                VALUES ('13010-2512-000001', 'n', 'p', 1, 1, ?, 0, 0)
-                """, arguments: [status])
+            try db.execute(
+                sql: """
+                    INSERT INTO seeker(seeker_no, name, phone, my_page, webcam_device, status, created_at, updated_at)
+                    VALUES ('13010-2512-000001', 'n', 'p', 1, 1, ?, 0, 0)
+                    """, arguments: [status])
         }
     }
 
     func consultation(_ store: TemporaryStore) throws -> ConsultationRecord {
         try store.pool.write { db in
             try ConsultationStore.insert(
-                .init(requestID: "req-1", seekerNo: "13010-2512-000001", counselorID: "c01", start: Self.ten, companions: .array([]),
-                      override: nil),
+                .init(
+                    requestID: "req-1", seekerNo: "13010-2512-000001", counselorID: "c01", start: Self.ten, companions: .array([]),
+                    override: nil),
                 at: Self.ten.adding(seconds: -86_400), in: db.tx)
         }
     }
@@ -79,8 +82,9 @@ import Testing
         let store = try TemporaryStore()
         let request = try store.pool.write { db in
             try RequestStore.insert(
-                .init(seekerNo: "13010-2512-000001", name: "n", phone: "p", preferences: [Self.ten], channel: "web",
-                      companions: .array([]), note: nil, duringConsultation: nil, device: nil),
+                .init(
+                    seekerNo: "13010-2512-000001", name: "n", phone: "p", preferences: [Self.ten], channel: "web",
+                    companions: .array([]), note: nil, duringConsultation: nil, device: nil),
                 at: Self.ten.adding(seconds: -86_400), in: db.tx)
         }
         try store.pool.write { db in try RequestStore.move(request, to: .withdrawn, reason: nil, at: Self.ten, in: db.tx) }
