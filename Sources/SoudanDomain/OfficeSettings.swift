@@ -30,17 +30,27 @@ public struct CounselorSettings: Sendable, Equatable {
     }
 }
 
-/// The office's rules and hours: the contract's `[office]`, `[rules]` and
-/// `[retention]` with their defaults.
+/// The office's rules and hours: the config file's `[office]`, `[rules]` and
+/// `[retention]`. Their defaults live with the config (`DaemonConfig`), not here.
 public struct OfficeSettings: Sendable, Equatable {
-    public var name = "東京わかものハローワーク"
-    public var hours = WeeklyHours.weekdays([("10:00", "17:00")])
-    public var noShowThreshold = 2
-    public var openRequestLimit = 2
-    public var autoScheduleOnRelease = true
-    public var retentionDays = 365
+    public var name: String
+    public var hours: WeeklyHours
+    public var noShowThreshold: Int
+    public var openRequestLimit: Int
+    public var autoScheduleOnRelease: Bool
+    /// Days personal data is kept (Art. 6); 0: until an explicit purge.
+    public var retentionDays: Int
 
-    public init() {}
+    public init(
+        name: String, hours: WeeklyHours, noShowThreshold: Int, openRequestLimit: Int, autoScheduleOnRelease: Bool, retentionDays: Int
+    ) {
+        self.name = name
+        self.hours = hours
+        self.noShowThreshold = noShowThreshold
+        self.openRequestLimit = openRequestLimit
+        self.autoScheduleOnRelease = autoScheduleOnRelease
+        self.retentionDays = retentionDays
+    }
 }
 
 /// The demo office: what a fresh `scripts/run` serves, so it can take bookings at once.

@@ -95,3 +95,41 @@ public struct WeeklyHours: Sendable, Equatable {
         return WeeklyHours(days: [[], parsed, parsed, parsed, parsed, parsed, []])
     }
 }
+
+/// In a config file: `{ mon = [["10:00", "12:00"], …], … }`, checked by `parse`;
+/// a bad interval is a decoding error whose path names it (`hours.mon[0]`).
+extension WeeklyHours: Codable {
+    private struct DayKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: DayKey.self)
+        var object = JSONObject()
+        for key in container.allKeys {
+            let intervals = try container.decode([[String]].self, forKey: key)
+            object[key.stringValue] = .array(intervals.map { .array($0.map(JSONValue.string)) })
+        }
+        do {
+            self = try Self.parse(object)
+        } catch {
+            switch error {
+            case .invalid(let field, let message):
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: decoder.codingPath + [DayKey(stringValue: field)], debugDescription: message))
+            }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: DayKey.self)
+        for day in [1, 2, 3, 4, 5, 6, 0] where !days[day].isEmpty {
+            try container.encode(
+                days[day].map { [WireTime.formatTimeOfDay($0.start), WireTime.formatTimeOfDay($0.end)] },
+                forKey: DayKey(stringValue: Self.dayKeys[day]))
+        }
+    }
+}

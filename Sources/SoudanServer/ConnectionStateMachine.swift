@@ -24,9 +24,11 @@ public struct ConnectionStateMachine: Sendable {
         /// How long reply bytes may sit unwritten because the peer does not read.
         public var stalledWriteTimeoutMs: UInt64
 
+        /// No defaults here: the daemon's come from its config (`DaemonConfig.Limits`),
+        /// the one place they are written.
         public init(
-            maxFrame: Int = 1_048_576, maxInFlight: Int = 1024, maxReplyBuffer: Int = 8 << 20,
-            assumedReplyBytes: Int = 64 << 10, idleTimeoutMs: UInt64 = 30_000, stalledWriteTimeoutMs: UInt64 = 5_000
+            maxFrame: Int, maxInFlight: Int, maxReplyBuffer: Int, assumedReplyBytes: Int = 64 << 10, idleTimeoutMs: UInt64,
+            stalledWriteTimeoutMs: UInt64
         ) {
             self.maxFrame = maxFrame
             self.maxInFlight = maxInFlight

@@ -12,7 +12,7 @@ public struct ServerConfiguration: Sendable {
     public var adminReserved: Int
     /// Memory all connections together may hold in requests received but not
     /// yet dispatched, partial frames included (`[limits] max_input_buffer`).
-    public var maxInputBuffer: Int = 64 << 20
+    public var maxInputBuffer: Int
     /// The admin socket's group (`[access] staff_group`): then mode 0660, so that
     /// each staff member connects as their own uid; else mode 0600.
     public var adminGroup: UInt32?
@@ -21,9 +21,10 @@ public struct ServerConfiguration: Sendable {
     public var inheritedServiceFD: Int32?
     public var inheritedAdminFD: Int32?
 
+    /// Every limit given: the daemon's defaults live in its config (`DaemonConfig.Limits`).
     public init(
-        servicePath: String, adminPath: String, connectionLimits: ConnectionStateMachine.Limits = .init(),
-        maxConnections: Int = 1024, maxConnectionsPerUID: Int = 256, adminReserved: Int = 16
+        servicePath: String, adminPath: String, connectionLimits: ConnectionStateMachine.Limits, maxConnections: Int,
+        maxConnectionsPerUID: Int, adminReserved: Int, maxInputBuffer: Int
     ) {
         self.servicePath = servicePath
         self.adminPath = adminPath
@@ -31,5 +32,6 @@ public struct ServerConfiguration: Sendable {
         self.maxConnections = maxConnections
         self.maxConnectionsPerUID = maxConnectionsPerUID
         self.adminReserved = adminReserved
+        self.maxInputBuffer = maxInputBuffer
     }
 }

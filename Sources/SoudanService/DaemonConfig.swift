@@ -3,14 +3,38 @@ public import SoudanDomain
 public import SoudanProtocol
 import TOMLKit
 
-/// The config file (CONTRACT.md, "Config file"), checked whole at start.
+/// The config file (its keys are in `docs/operations.md`), as one `Codable` type
+/// whose defaults are the only ones the daemon has: an empty file is
+/// `DaemonConfig()`, and `--check-config` prints a file back with TOMLKit's
+/// encoder.
 ///
-/// The TOML is converted to JSON and checked against `protocol/config.schema.json`
-/// (types, ranges, unknown keys), then against the rules a schema cannot say
-/// (intervals in order, counselor hours inside office hours). Any failure is one
-/// line naming the key.
-public struct DaemonConfig: Sendable, Equatable {
-    public struct Limits: Sendable, Equatable {
+/// Checked whole at start: the TOML is checked against
+/// `protocol/config.schema.json` (types, ranges, unknown keys), decoded with
+/// TOMLKit's decoder, then held to the rules a schema cannot say (intervals in
+/// order, counselor hours inside office hours, no counselor twice). Any failure
+/// is one line naming the key. The server's limits (`Limits`) and the office's
+/// settings (`office`) are handed out from here.
+public struct DaemonConfig: Sendable, Equatable, Codable {
+    /// `[office]`: the office's name and opening hours.
+    public struct Office: Sendable, Equatable, Codable {
+        public var name = "東京わかものハローワーク"
+        public var hours = WeeklyHours.weekdays([("10:00", "17:00")])
+    }
+
+    /// `[rules]` (Art. 4, 10).
+    public struct Rules: Sendable, Equatable, Codable {
+        public var noShowThreshold = 2
+        public var openRequestLimit = 2
+        public var autoScheduleOnRelease = true
+    }
+
+    /// `[retention]` (Art. 6): days personal data is kept; 0 keeps it until a purge.
+    public struct Retention: Sendable, Equatable, Codable {
+        public var days = 365
+    }
+
+    /// `[limits]`: what one client may take of the daemon.
+    public struct Limits: Sendable, Equatable, Codable {
         public var maxFrame = 1_048_576
         public var maxConnections = 1024
         public var maxConnectionsPerUID = 256
@@ -29,24 +53,63 @@ public struct DaemonConfig: Sendable, Equatable {
         public var maxInputBuffer = 64 << 20
     }
 
-    public struct Access: Sendable, Equatable {
+    /// `[access]`
+    public struct Access: Sendable, Equatable, Codable {
         /// A group whose members may connect to the admin socket as themselves.
         public var staffGroup: String?
     }
 
-    public struct Events: Sendable, Equatable {
+    /// `[events]`
+    public struct Events: Sendable, Equatable, Codable {
         /// The consumers whose lag `sys.health` judges; nil: every consumer.
         public var consumers: [String]?
     }
 
-    public var office = OfficeSettings()
+    /// One `[[counselors]]` entry; `weekly` defaults to the office's hours.
+    public struct Counselor: Sendable, Equatable, Codable {
+        public struct Meeting: Sendable, Equatable, Codable {
+            public var joinURL: String
+            public var meetingID: String
+            public var passcode: String
+        }
+
+        public var counselorID: String
+        public var name: String
+        public var meeting: Meeting
+        public var weekly: WeeklyHours?
+    }
+
+    public var officeSection = Office()
+    public var rules = Rules()
+    public var retention = Retention()
     public var limits = Limits()
     public var access = Access()
     public var events = Events()
     /// Nil when the file lists none: the demo office's counselors are used.
-    public var counselors: [CounselorSettings]?
+    public var counselorEntries: [Counselor]?
 
     public init() {}
+
+    /// The office's rules and hours, as the service uses them.
+    public var office: OfficeSettings {
+        OfficeSettings(
+            name: officeSection.name, hours: officeSection.hours, noShowThreshold: rules.noShowThreshold,
+            openRequestLimit: rules.openRequestLimit, autoScheduleOnRelease: rules.autoScheduleOnRelease,
+            retentionDays: retention.days)
+    }
+
+    /// The file's counselors, nil when it lists none.
+    public var counselors: [CounselorSettings]? {
+        counselorEntries?.map { entry in
+            CounselorSettings(
+                counselorID: entry.counselorID, name: entry.name,
+                meeting: .init(joinURL: entry.meeting.joinURL, meetingID: entry.meeting.meetingID, passcode: entry.meeting.passcode),
+                weekly: entry.weekly ?? officeSection.hours)
+        }
+    }
+
+    /// The counselors to seed or upsert: the file's, else the demo office's.
+    public var effectiveCounselors: [CounselorSettings] { counselors ?? DemoOffice.counselors }
 
     public struct Invalid: Error, CustomStringConvertible, Equatable {
         public let key: String
@@ -55,19 +118,19 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     public static func load(path: String) throws(Invalid) -> DaemonConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw Invalid(key: "", message: "cannot read \(path): \((error as NSError).localizedDescription)")
+        // Not String(contentsOfFile:), which refuses /dev/null (the way to print the defaults).
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
+            throw Invalid(key: "", message: "cannot read \(path)")
         }
+        guard let text = String(data: data, encoding: .utf8) else { throw Invalid(key: "", message: "\(path) is not UTF-8") }
         return try parse(toml: text)
     }
 
     public static func parse(toml text: String, schemas: ProtocolSchemas = .embedded) throws(Invalid) -> DaemonConfig {
+        let table: TOMLTable
         let json: JSONValue
         do {
-            let table = try TOMLTable(string: text)
+            table = try TOMLTable(string: text)
             json = try JSONParser.parse(Array(table.convert(to: .json, options: []).utf8))
         } catch let error as TOMLParseError {
             throw Invalid(key: "", message: "not TOML: \(error.description) at line \(error.source.begin.line)")
@@ -79,7 +142,46 @@ public struct DaemonConfig: Sendable, Equatable {
         } catch {
             throw Invalid(key: error.details["field"]?.stringValue ?? "", message: configMessage(error.message))
         }
-        return try build(from: json.objectValue ?? [:])
+        let config: DaemonConfig
+        do {
+            config = try TOMLDecoder(strictDecoding: true).decode(DaemonConfig.self, from: table)
+        } catch let error as DecodingError {
+            throw Invalid(decoding: error)
+        } catch {
+            throw Invalid(key: "", message: "\(error)")
+        }
+        try config.check()
+        return config
+    }
+
+    /// What the schema cannot say: each counselor once, inside office hours.
+    private func check() throws(Invalid) {
+        var seen = Set<String>()
+        for (index, entry) in (counselorEntries ?? []).enumerated() {
+            let key = "counselors[\(index)]"
+            guard seen.insert(entry.counselorID).inserted else {
+                throw Invalid(key: "\(key).counselor_id", message: "duplicate counselor_id \(entry.counselorID)")
+            }
+            if let day = entry.weekly?.firstOutside(officeSection.hours) {
+                throw Invalid(key: "\(key).weekly.\(day)", message: "counselor hours must lie inside office hours")
+            }
+        }
+    }
+
+    /// The settings in force, every key written out, as a config file says them
+    /// (itself a valid config file).
+    public var effectiveTOML: String {
+        var written = self
+        written.counselorEntries = effectiveCounselors.map { counselor in
+            Counselor(
+                counselorID: counselor.counselorID, name: counselor.name,
+                meeting: .init(
+                    joinURL: counselor.meeting.joinURL, meetingID: counselor.meeting.meetingID, passcode: counselor.meeting.passcode),
+                weekly: counselor.weekly)
+        }
+        let text = (try? TOMLEncoder(options: [.allowLiteralStrings, .allowMultilineStrings, .allowUnicodeStrings]).encode(written)) ?? ""
+        return counselorEntries == nil
+            ? "# no [[counselors]] in the file: a new database gets the demo office's, shown here\n" + text : text
     }
 
     /// The schema speaks of "args"; a config file has keys.
@@ -87,74 +189,27 @@ public struct DaemonConfig: Sendable, Equatable {
         message.replacingOccurrences(of: "unknown field", with: "unknown key")
             .replacingOccurrences(of: "missing required field", with: "missing required key")
     }
+}
 
-    private static func build(from root: JSONObject) throws(Invalid) -> DaemonConfig {
-        var config = DaemonConfig()
-        if let office = root["office"]?.objectValue {
-            if let name = office["name"]?.stringValue { config.office.name = name }
-            if let hours = office["hours"]?.objectValue { config.office.hours = try weekly(hours, key: "office.hours") }
+extension DaemonConfig.Invalid {
+    /// A decoding failure the schema let through (weekly hours out of order, on
+    /// no half hour, overlapping), named by its key path: `office.hours.mon[0]`.
+    init(decoding error: DecodingError) {
+        let context: DecodingError.Context
+        switch error {
+        case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c): context = c
+        @unknown default:
+            self.init(key: "", message: "\(error)")
+            return
         }
-        if let rules = root["rules"]?.objectValue {
-            if let v = rules["no_show_threshold"]?.intValue { config.office.noShowThreshold = Int(v) }
-            if let v = rules["open_request_limit"]?.intValue { config.office.openRequestLimit = Int(v) }
-            if let v = rules["auto_schedule_on_release"]?.boolValue { config.office.autoScheduleOnRelease = v }
-        }
-        if let days = root["retention"]?["days"]?.intValue { config.office.retentionDays = Int(days) }
-        if let limits = root["limits"]?.objectValue {
-            func int(_ key: String) -> Int? { limits[key]?.intValue.map(Int.init) }
-            if let v = int("max_frame") { config.limits.maxFrame = v }
-            if let v = int("max_connections") { config.limits.maxConnections = v }
-            if let v = int("max_connections_per_uid") { config.limits.maxConnectionsPerUID = v }
-            if let v = int("max_in_flight") { config.limits.maxInFlight = v }
-            if let v = int("idle_timeout_ms") { config.limits.idleTimeoutMs = v }
-            if let v = int("stalled_write_timeout_ms") { config.limits.stalledWriteTimeoutMs = v }
-            if let v = int("max_reply_buffer") { config.limits.maxReplyBuffer = v }
-            if let v = int("max_waiting_polls") { config.limits.maxWaitingPolls = v }
-            if let v = int("admin_reserved") { config.limits.adminReserved = v }
-            if let v = int("max_input_buffer") { config.limits.maxInputBuffer = v }
-        }
-        if let group = root["access"]?["staff_group"]?.stringValue { config.access.staffGroup = group }
-        if let consumers = root["events"]?["consumers"]?.arrayValue {
-            config.events.consumers = consumers.compactMap(\.stringValue)
-        }
-        if let list = root["counselors"]?.arrayValue, !list.isEmpty {
-            var counselors: [CounselorSettings] = []
-            var seen = Set<String>()
-            for (index, entry) in list.enumerated() {
-                let key = "counselors[\(index)]"
-                let object = entry.objectValue ?? [:]
-                let id = object["counselor_id"]?.stringValue ?? ""
-                guard seen.insert(id).inserted else { throw Invalid(key: "\(key).counselor_id", message: "duplicate counselor_id \(id)") }
-                let meeting = object["meeting"]?.objectValue ?? [:]
-                let hours =
-                    try object["weekly"]?.objectValue.map { (w) throws(Invalid) in try weekly(w, key: "\(key).weekly") }
-                    ?? config.office.hours
-                if let day = hours.firstOutside(config.office.hours) {
-                    throw Invalid(key: "\(key).weekly.\(day)", message: "counselor hours must lie inside office hours")
-                }
-                counselors.append(
-                    CounselorSettings(
-                        counselorID: id, name: object["name"]?.stringValue ?? "",
-                        meeting: .init(
-                            joinURL: meeting["join_url"]?.stringValue ?? "", meetingID: meeting["meeting_id"]?.stringValue ?? "",
-                            passcode: meeting["passcode"]?.stringValue ?? ""),
-                        weekly: hours))
-            }
-            config.counselors = counselors
-        }
-        return config
-    }
-
-    private static func weekly(_ object: JSONObject, key: String) throws(Invalid) -> WeeklyHours {
-        do {
-            return try WeeklyHours.parse(object)
-        } catch {
-            switch error {
-            case .invalid(let field, let message): throw Invalid(key: "\(key).\(field)", message: message)
+        var key = ""
+        for component in context.codingPath {
+            if let index = component.intValue {
+                key += "[\(index)]"
+            } else {
+                key += (key.isEmpty ? "" : ".") + component.stringValue
             }
         }
+        self.init(key: key, message: context.debugDescription)
     }
-
-    /// The counselors to seed or upsert: the file's, else the demo office's.
-    public var effectiveCounselors: [CounselorSettings] { counselors ?? DemoOffice.counselors }
 }

@@ -22,7 +22,7 @@ public struct ServiceEnvironment: Sendable {
     public var watchedConsumers: [String]?
 
     public init(
-        clock: OfficeClock, stats: Stats, office: OfficeSettings = OfficeSettings(), events: EventSignal = EventSignal(),
+        clock: OfficeClock, stats: Stats, office: OfficeSettings = DaemonConfig().office, events: EventSignal = EventSignal(),
         maintenance: Maintenance = Maintenance(),
         schemas: ProtocolSchemas = .embedded,
         connectionStats: @escaping @Sendable () -> JSONObject = { [:] },

@@ -61,17 +61,8 @@ final class Daemon {
     /// then waits for shutdown and for the last commits.
     func run() throws {
         let inherited = try SystemdIntegration.inheritedSockets()
-        var configuration = ServerConfiguration(
-            servicePath: paths.serviceSocket, adminPath: paths.adminSocket,
-            connectionLimits: .init(
-                maxFrame: settings.limits.maxFrame, maxInFlight: settings.limits.maxInFlight,
-                maxReplyBuffer: settings.limits.maxReplyBuffer, idleTimeoutMs: UInt64(settings.limits.idleTimeoutMs),
-                stalledWriteTimeoutMs: UInt64(settings.limits.stalledWriteTimeoutMs)),
-            maxConnections: settings.limits.maxConnections,
-            maxConnectionsPerUID: settings.limits.maxConnectionsPerUID,
-            adminReserved: settings.limits.adminReserved)
+        var configuration = settings.limits.server(servicePath: paths.serviceSocket, adminPath: paths.adminSocket)
         configuration.adminGroup = staffGroup
-        configuration.maxInputBuffer = settings.limits.maxInputBuffer
         configuration.inheritedServiceFD = inherited.service
         configuration.inheritedAdminFD = inherited.admin
         let serverConfiguration = configuration

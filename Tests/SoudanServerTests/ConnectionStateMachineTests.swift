@@ -6,7 +6,7 @@ import Testing
 @Suite struct ConnectionStateMachineTests {
     typealias Action = ConnectionStateMachine.Action
 
-    func machine(_ limits: ConnectionStateMachine.Limits = .init()) -> ConnectionStateMachine {
+    func machine(_ limits: ConnectionStateMachine.Limits = .testing()) -> ConnectionStateMachine {
         var m = ConnectionStateMachine(limits: limits)
         #expect(m.opened() == [.startReading])
         return m
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func stopsReadingAtMaxInFlightAndResumesAsRepliesLeave() {
-        var m = machine(.init(maxInFlight: 2))
+        var m = machine(.testing(maxInFlight: 2))
         let actions = feed(&m, frames(5))
         #expect(dispatched(actions) == [0, 1])
         #expect(actions.last == .stopReading)
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func stopsReadingWhenThePeerDoesNotTakeItsReplies() {
-        var m = machine(.init(maxReplyBuffer: 10, assumedReplyBytes: 1))
+        var m = machine(.testing(maxReplyBuffer: 10, assumedReplyBytes: 1))
         _ = feed(&m, frames(1))
         let actions = m.replyReady(seq: 0, bytes: Array(repeating: 7, count: 10), now: 0)
         #expect(actions.contains(.stopReading))
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func aFramingErrorIsAnsweredAfterEarlierRepliesAndThenCloses() {
-        var m = machine(.init(maxFrame: 16))
+        var m = machine(.testing(maxFrame: 16))
         let actions = feed(&m, frames(1) + [0, 0, 0, 0] + frames(1))
         #expect(dispatched(actions) == [0])
         #expect(actions.contains(.frameError(seq: 1, .empty)))
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func closesAConnectionStuckInsideAFrame() {
-        var m = machine(.init(idleTimeoutMs: 100))
+        var m = machine(.testing(idleTimeoutMs: 100))
         _ = feed(&m, [0, 0, 0, 10, 1], now: 1000)
         #expect(m.tick(now: 1099).isEmpty)
         // Dripping bytes does not buy more time: the frame must arrive whole in time.
@@ -92,13 +92,13 @@ import Testing
     }
 
     @Test func anIdleConnectionBetweenFramesStaysOpen() {
-        var m = machine(.init(idleTimeoutMs: 100))
+        var m = machine(.testing(idleTimeoutMs: 100))
         _ = feed(&m, frames(1), now: 0)
         #expect(m.tick(now: 10_000).isEmpty)
     }
 
     @Test func closesAConnectionWhoseRepliesStall() {
-        var m = machine(.init(stalledWriteTimeoutMs: 500))
+        var m = machine(.testing(stalledWriteTimeoutMs: 500))
         _ = feed(&m, frames(2), now: 0)
         _ = m.replyReady(seq: 0, bytes: [0], now: 100)
         _ = m.writeCompleted(byteCount: 1, now: 200)
@@ -108,7 +108,7 @@ import Testing
     }
 
     @Test func shutdownAnswersEverythingAlreadyReadThenCloses() {
-        var m = machine(.init(maxInFlight: 1))
+        var m = machine(.testing(maxInFlight: 1))
         #expect(dispatched(feed(&m, frames(3))) == [0])
         let actions = m.shutdown(now: 0)
         #expect(actions.contains(.stopReading) == false)  // already stopped by the in-flight limit
@@ -132,7 +132,7 @@ import Testing
     /// shows how large replies are: the requests awaiting replies, each counted at
     /// the assumed size, stay within the reply buffer.
     @Test func aPipelinedBurstIsDispatchedOnlyAsFarAsItsRepliesCanBeHeld() {
-        var m = machine(.init(maxReplyBuffer: 1000, assumedReplyBytes: 100))
+        var m = machine(.testing(maxReplyBuffer: 1000, assumedReplyBytes: 100))
         let first = feed(&m, frames(50))
         #expect(dispatched(first) == Array(0..<10))
         #expect(first.contains(.stopReading))
@@ -144,7 +144,7 @@ import Testing
 
     /// Replies held back for order count against the buffer like written ones.
     @Test func repliesHeldForOrderCountAgainstTheReplyBuffer() {
-        var m = machine(.init(maxReplyBuffer: 100, assumedReplyBytes: 1))
+        var m = machine(.testing(maxReplyBuffer: 100, assumedReplyBytes: 1))
         #expect(dispatched(feed(&m, frames(3))) == [0, 1, 2])
         // seq 0 has not answered: 1 and 2 are held, not written.
         #expect(written(m.replyReady(seq: 1, bytes: Array(repeating: 1, count: 60), now: 0)).isEmpty)
@@ -163,7 +163,7 @@ import Testing
     /// A client that keeps reading a long reply is not stalled: every chunk the
     /// kernel takes restarts the stall timer.
     @Test func aClientReadingALongReplySteadilyIsNotCutOff() {
-        var m = machine(.init(maxReplyBuffer: 1 << 20, stalledWriteTimeoutMs: 500))
+        var m = machine(.testing(maxReplyBuffer: 1 << 20, stalledWriteTimeoutMs: 500))
         _ = feed(&m, frames(1), now: 0)
         _ = m.replyReady(seq: 0, bytes: Array(repeating: 0, count: 4000), now: 0)
         for step in 1...7 {
@@ -187,7 +187,7 @@ import Testing
     /// The server's input budget pauses a connection holding part of a frame;
     /// the idle timeout still closes it, and room again resumes reading.
     @Test func aConnectionPausedForTheInputBudgetStillMeetsItsIdleTimeout() {
-        var m = machine(.init(idleTimeoutMs: 100))
+        var m = machine(.testing(idleTimeoutMs: 100))
         _ = feed(&m, [0, 0, 0, 10, 1, 2], now: 0)
         #expect(m.isInsideFrame)
         #expect(m.inputBudgetSpent() == [.stopReading])
@@ -195,10 +195,22 @@ import Testing
         #expect(m.tick(now: 99).isEmpty)
         #expect(m.tick(now: 100) == [.close(.idleInsideFrame)])
 
-        var other = machine(.init(idleTimeoutMs: 100))
+        var other = machine(.testing(idleTimeoutMs: 100))
         _ = feed(&other, [0, 0, 0, 10, 1], now: 0)
         _ = other.inputBudgetSpent()
         #expect(other.inputBudgetFreed(now: 50) == [.startReading])
         #expect(other.reading)
+    }
+}
+
+extension ConnectionStateMachine.Limits {
+    /// The daemon's defaults, but for the one limit a test is about.
+    static func testing(
+        maxFrame: Int = 1_048_576, maxInFlight: Int = 1024, maxReplyBuffer: Int = 8 << 20, assumedReplyBytes: Int = 64 << 10,
+        idleTimeoutMs: UInt64 = 30_000, stalledWriteTimeoutMs: UInt64 = 5_000
+    ) -> Self {
+        Self(
+            maxFrame: maxFrame, maxInFlight: maxInFlight, maxReplyBuffer: maxReplyBuffer, assumedReplyBytes: assumedReplyBytes,
+            idleTimeoutMs: idleTimeoutMs, stalledWriteTimeoutMs: stalledWriteTimeoutMs)
     }
 }

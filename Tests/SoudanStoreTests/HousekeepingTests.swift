@@ -42,7 +42,7 @@ import Testing
         let now = Instant(seconds: 1_796_090_400)
         let store = try storeWithADueConsultation(now: now)
         let housekeeping = Housekeeping(
-            clock: .manual(startingAt: now), office: OfficeSettings(), key: .ephemeral(), maintenance: Maintenance())
+            clock: .manual(startingAt: now), office: DaemonConfig().office, key: .ephemeral(), maintenance: Maintenance())
         // The batch that applied the rule rolls back: the no-show did not happen.
         try store.pool.writeWithoutTransaction { db in
             try db.inTransaction {
