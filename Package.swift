@@ -88,7 +88,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "SoudanClient", dependencies: ["CSoudanShim", "SoudanProtocol"], swiftSettings: strict),
+        .target(name: "SoudanClient", dependencies: ["CSoudanShim", "SoudanProtocol", "SoudanSync"], swiftSettings: strict),
 
         .executableTarget(
             name: "soudand",

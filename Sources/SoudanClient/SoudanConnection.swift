@@ -1,6 +1,7 @@
 import CSoudanShim
 import Foundation
 public import SoudanProtocol
+import SoudanSync
 
 /// What went wrong talking to the daemon (as opposed to an error reply, which is
 /// a normal answer).
@@ -60,7 +61,7 @@ public final class SoudanConnection {
     public init(path: String, timeout: Double = 30) throws(ClientError) {
         self.path = path
         fd = soudan_connect_unix(path)
-        guard fd >= 0 else { throw .connect(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .connect(path: path, reason: SystemCallError("connect").reason) }
         setTimeout(timeout)
     }
 
@@ -87,7 +88,7 @@ public final class SoudanConnection {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut }
-                throw .io(String(cString: strerror(errno)))
+                throw .io(SystemCallError("send").description)
             }
             offset += n
         }
@@ -155,7 +156,7 @@ public final class SoudanConnection {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut }
                 if errno == ECONNRESET { throw .closedByPeer }
-                throw .io(String(cString: strerror(errno)))
+                throw .io(SystemCallError("recv").description)
             }
             readBuffer.append(contentsOf: chunk[0..<n])
         }

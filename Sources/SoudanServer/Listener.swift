@@ -2,6 +2,7 @@ import CLibUV
 import CSoudanShim
 import Foundation
 import SoudanProtocol
+import SoudanSync
 
 /// Why the server could not start listening; each says what to do about it.
 public struct ServerStartError: Error, CustomStringConvertible {
@@ -39,15 +40,12 @@ final class Listener {
         }
         do {
             try uvCheck(uv_pipe_bind(handle, path), "bind \(path)")
-            guard chmod(path, mode) == 0 else {
-                throw ServerStartError(description: "chmod \(path): \(String(cString: strerror(errno)))")
-            }
-            if let group, chown(path, uid_t.max, group) != 0 {
-                throw ServerStartError(description: "chgrp \(path) to gid \(group): \(String(cString: strerror(errno)))")
-            }
+            try checkedSystemCall("chmod \(path)", chmod(path, mode))
+            if let group { try checkedSystemCall("chgrp \(path) to gid \(group)", chown(path, uid_t.max, group)) }
             var info = stat()
             if stat(path, &info) == 0 { inode = info.st_ino }
-        } catch let error as UVError {
+        } catch {
+            // A socket bound but not given its mode must not stay open.
             closeAndFree(asHandle(handle))
             throw ServerStartError(description: "\(role) socket: \(error)")
         }
@@ -97,7 +95,7 @@ final class Listener {
             unlink(path)  // stale: left by a daemon that did not exit cleanly
         default:
             if errno == ENOENT { return }
-            throw ServerStartError(description: "cannot probe \(path): \(String(cString: strerror(errno)))")
+            throw ServerStartError(description: SystemCallError("cannot probe \(path)").description)
         }
     }
 }

@@ -35,18 +35,26 @@ public final class Server {
     private var shuttingDown = false
     private var loopClosed = false
 
-    /// One read buffer for the whole loop: reads are handled one at a time on this
-    /// thread and copied into each connection's decoder before the next.
-    nonisolated(unsafe) private static var readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+    /// One read buffer for this loop: reads are handled one at a time on its thread
+    /// and copied into each connection's decoder before the next.
+    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
 
-    public init(configuration: ServerConfiguration, responder: any FrameResponder, counters: ServerCounters, logger: Logger) {
+    /// - Throws: `UVError` when libuv cannot make the loop (out of file descriptors
+    ///   for its epoll and eventfd).
+    public init(configuration: ServerConfiguration, responder: any FrameResponder, counters: ServerCounters, logger: Logger) throws {
         self.configuration = configuration
         self.responder = responder
         self.counters = counters
         self.logger = logger
         self.maxConnections = configuration.maxConnections
         loop = .allocate(capacity: 1)
-        uv_loop_init(loop)
+        do {
+            try uvCheck(uv_loop_init(loop), "uv_loop_init")
+        } catch {
+            loop.deallocate()
+            readBuffer.deallocate()
+            throw error
+        }
         async = allocateHandle(uv_async_t.self)
         inbox = LoopInbox(async: async)
         sweepTimer = allocateHandle(uv_timer_t.self)
@@ -57,6 +65,7 @@ public final class Server {
         if loopClosed {
             uv_loop_close(loop)
             loop.deallocate()
+            readBuffer.deallocate()
         }
     }
 
@@ -66,40 +75,46 @@ public final class Server {
     public func start() throws {
         capConnectionsBelowFileLimit()
         let owner = Unmanaged.passRetained(self).toOpaque()
-        uv_async_init(loop, async) { handle in
-            guard let data = handle?.pointee.data else { return }
-            Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().drainInbox()
-        }
+        // Each init can fail only for want of memory or descriptors; the daemon
+        // then refuses to start, saying which.
+        try uvCheck(
+            uv_async_init(loop, async) { handle in
+                guard let data = handle?.pointee.data else { return }
+                Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().drainInbox()
+            }, "uv_async_init")
         async.pointee.data = owner
         // Replies made on the loop thread post to the inbox without waking the
         // loop (see LoopInbox.post); this drains them before the loop waits for I/O,
         // whichever callback made them.
-        uv_prepare_init(loop, beforePoll)
+        try uvCheck(uv_prepare_init(loop, beforePoll), "uv_prepare_init")
         beforePoll.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        uv_prepare_start(beforePoll) { handle in
-            guard let data = handle?.pointee.data else { return }
-            Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().drainInbox()
-        }
-        uv_timer_init(loop, sweepTimer)
+        try uvCheck(
+            uv_prepare_start(beforePoll) { handle in
+                guard let data = handle?.pointee.data else { return }
+                Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().drainInbox()
+            }, "uv_prepare_start")
+        try uvCheck(uv_timer_init(loop, sweepTimer), "uv_timer_init")
         sweepTimer.pointee.data = Unmanaged.passRetained(self).toOpaque()
         let limits = configuration.connectionLimits
         let interval = max(20, min(1000, min(limits.idleTimeoutMs, limits.stalledWriteTimeoutMs) / 4))
-        uv_timer_start(
-            sweepTimer,
-            { timer in
-                guard let data = timer?.pointee.data else { return }
-                Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().sweep()
-            }, interval, interval)
+        try uvCheck(
+            uv_timer_start(
+                sweepTimer,
+                { timer in
+                    guard let data = timer?.pointee.data else { return }
+                    Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().sweep()
+                }, interval, interval), "uv_timer_start")
         for signal in [SIGTERM, SIGINT] {
             let handle = allocateHandle(uv_signal_t.self)
-            uv_signal_init(loop, handle)
+            try uvCheck(uv_signal_init(loop, handle), "uv_signal_init")
             handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-            uv_signal_start(
-                handle,
-                { handle, signal in
-                    guard let data = handle?.pointee.data else { return }
-                    Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().beginShutdown(signal: signal)
-                }, signal)
+            try uvCheck(
+                uv_signal_start(
+                    handle,
+                    { handle, signal in
+                        guard let data = handle?.pointee.data else { return }
+                        Unmanaged<Server>.fromOpaque(data).takeUnretainedValue().beginShutdown(signal: signal)
+                    }, signal), "uv_signal_start")
             signals.append(handle)
         }
         do {
@@ -155,17 +170,24 @@ public final class Server {
     static let spentBudgetReadSize = 4096
 
     static let allocateReadBuffer: uv_alloc_cb = { handle, _, buffer in
-        var size = readBuffer.count
-        if let data = handle?.pointee.data, Unmanaged<Connection>.fromOpaque(data).takeUnretainedValue().server.inputBudgetSpent {
-            size = spentBudgetReadSize
+        guard let data = handle?.pointee.data else {
+            buffer?.pointee = uv_buf_init(nil, 0)  // libuv then reports UV_ENOBUFS
+            return
         }
-        buffer?.pointee = uv_buf_init(readBuffer.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(size))
+        let server = Unmanaged<Connection>.fromOpaque(data).takeUnretainedValue().server
+        let size = server.inputBudgetSpent ? spentBudgetReadSize : server.readBuffer.count
+        buffer?.pointee = uv_buf_init(server.readBuffer.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(size))
     }
 
     private func accept(from listenerStream: UnsafeMutablePointer<uv_stream_t>, role: SocketRole, status: Int32) {
         guard status >= 0, !shuttingDown else { return }
         let client = allocateHandle(uv_pipe_t.self)
-        uv_pipe_init(loop, client, 0)
+        let initialised = uv_pipe_init(loop, client, 0)
+        guard initialised == 0 else {
+            client.deallocate()  // never known to libuv: nothing to close
+            logger.warning("cannot accept a connection", metadata: ["error": "\(UVError(code: initialised, operation: "uv_pipe_init"))"])
+            return
+        }
         guard uv_accept(listenerStream, asStream(client)) == 0 else {
             closeAndFree(asHandle(client))
             return

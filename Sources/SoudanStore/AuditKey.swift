@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import SoudanSync
 
 /// The key of the access log's hash chain, kept outside the database.
 ///
@@ -50,7 +51,7 @@ public struct AuditKey: Sendable {
     public static func load(path: String) throws -> AuditKey {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw Problem(description: "audit key \(path): \(String(cString: strerror(errno)))")
+            throw Problem(description: SystemCallError("audit key \(path)").description)
         }
         guard info.st_mode & 0o007 == 0 else {
             throw Problem(
@@ -70,7 +71,7 @@ public struct AuditKey: Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 {
             guard errno == EEXIST else {
-                throw Problem(description: "cannot create audit key \(path): \(String(cString: strerror(errno)))")
+                throw Problem(description: SystemCallError("cannot create audit key \(path)").description)
             }
             return try load(path: path)
         }
@@ -79,7 +80,7 @@ public struct AuditKey: Sendable {
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
             unlink(path)
-            throw Problem(description: "cannot write audit key \(path): \(String(cString: strerror(errno)))")
+            throw Problem(description: SystemCallError("cannot write audit key \(path)").description)
         }
         return AuditKey(bytes: bytes)
     }

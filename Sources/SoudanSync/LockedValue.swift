@@ -15,9 +15,7 @@
 /// `pthread_mutex_t` is understood by TSan (it intercepts the calls), costs the
 /// same uncontended, and keeps the sanitizer run meaningful. The same shape as
 /// swift-nio's `NIOLockedValueBox`.
-public final class LockedValue<Value>: @unchecked Sendable {
-    // @unchecked: `value` is read and written only between lock and unlock of
-    // `mutex`, which is allocated once and never moves.
+public final class LockedValue<Value> {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 
@@ -43,3 +41,9 @@ public final class LockedValue<Value>: @unchecked Sendable {
         return try body(&value)
     }
 }
+
+// @unchecked: `value` is read and written only between lock and unlock of
+// `mutex`, which is allocated once and never moves. Only for a Sendable value:
+// a non-Sendable one (a class shared elsewhere) could still be reached without
+// the lock, so the box must not make it look safe to share.
+extension LockedValue: @unchecked Sendable where Value: Sendable {}

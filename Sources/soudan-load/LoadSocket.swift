@@ -2,6 +2,7 @@ import CSoudanShim
 import Foundation
 import SoudanClient
 import SoudanProtocol
+import SoudanSync
 
 /// A non-blocking connection that the engine polls: requests leave through an
 /// outgoing buffer (whatever the socket does not take now is sent when it says
@@ -16,7 +17,7 @@ final class LoadSocket {
 
     init(path: String) throws(ClientError) {
         fd = soudan_connect_unix(path)
-        guard fd >= 0 else { throw .connect(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .connect(path: path, reason: SystemCallError("connect").reason) }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
@@ -45,7 +46,7 @@ final class LoadSocket {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { return }
-                throw errno == EPIPE || errno == ECONNRESET ? .closedByPeer : .io(String(cString: strerror(errno)))
+                throw errno == EPIPE || errno == ECONNRESET ? .closedByPeer : .io(SystemCallError("send").description)
             }
             sentOffset += n
         }
@@ -59,7 +60,7 @@ final class LoadSocket {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { break }
-                throw errno == ECONNRESET ? .closedByPeer : .io(String(cString: strerror(errno)))
+                throw errno == ECONNRESET ? .closedByPeer : .io(SystemCallError("recv").description)
             }
             chunk.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             if n < chunk.count { break }

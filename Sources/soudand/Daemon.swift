@@ -73,18 +73,17 @@ final class Daemon {
         let counters = self.counters
         let logger = self.logger
         let thread = Thread {
-            let server = Server(configuration: serverConfiguration, responder: responder, counters: counters, logger: logger)
             do {
+                let server = try Server(configuration: serverConfiguration, responder: responder, counters: counters, logger: logger)
                 try server.start()
+                started.signal()
+                server.run()
+                stopped.signal()
             } catch {
                 startResult.withLock { $0 = error }
                 started.signal()
                 stopped.signal()
-                return
             }
-            started.signal()
-            server.run()
-            stopped.signal()
         }
         thread.name = "soudan.loop"
         thread.start()

@@ -1,4 +1,5 @@
 import Foundation
+import SoudanSync
 
 /// Where the daemon keeps its files, from `--data-dir` and the per-path overrides.
 struct DaemonPaths {
@@ -30,7 +31,7 @@ struct DaemonPaths {
     func prepare() throws {
         var info = stat()
         if lstat(dataDir, &info) != 0 {
-            guard errno == ENOENT else { throw Problem(description: "data dir \(dataDir): \(String(cString: strerror(errno)))") }
+            guard errno == ENOENT else { throw Problem(description: SystemCallError("data dir \(dataDir)").description) }
             do {
                 try FileManager.default.createDirectory(
                     atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -41,7 +42,7 @@ struct DaemonPaths {
         }
         try Self.checkDataDir(dataDir, info)
         guard access(dataDir, W_OK | X_OK) == 0 else {
-            throw Problem(description: "data dir \(dataDir) is not writable: \(String(cString: strerror(errno)))")
+            throw Problem(description: SystemCallError("data dir \(dataDir) is not writable").description)
         }
         for path in [database, serviceSocket, adminSocket] where !isInsideDataDir(path) {
             try Self.checkParent(of: path)
@@ -73,7 +74,7 @@ struct DaemonPaths {
         let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         var info = stat()
         guard stat(parent, &info) == 0 else {
-            throw Problem(description: "directory \(parent) of \(path): \(String(cString: strerror(errno)))")
+            throw Problem(description: SystemCallError("directory \(parent) of \(path)").description)
         }
         guard info.st_uid == geteuid() || info.st_uid == 0 else {
             throw Problem(
@@ -90,7 +91,7 @@ struct DaemonPaths {
     func grantStaffTraversal(group: UInt32) throws {
         guard isInsideDataDir(adminSocket) else { return }
         guard chown(dataDir, uid_t.max, group) == 0, chmod(dataDir, 0o710) == 0 else {
-            throw Problem(description: "cannot give data dir \(dataDir) to the staff group: \(String(cString: strerror(errno)))")
+            throw Problem(description: SystemCallError("cannot give data dir \(dataDir) to the staff group").description)
         }
     }
 

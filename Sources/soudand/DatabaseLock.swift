@@ -1,4 +1,5 @@
 import Foundation
+import SoudanSync
 
 /// An exclusive lock beside the database file, held for the daemon's life.
 ///
@@ -15,7 +16,7 @@ final class DatabaseLock {
     init(databasePath: String) throws {
         let path = databasePath + ".lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Held(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Held(description: SystemCallError("cannot open \(path)").description) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             throw Held(description: "another soudand is using \(databasePath) (lock \(path) is held)")

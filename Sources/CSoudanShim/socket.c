@@ -1,13 +1,11 @@
 #define _GNU_SOURCE
-#include "soudan_shim.h"
+#include "soudan_socket.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <stddef.h>
 
 int soudan_peer_credentials(int fd, unsigned int *uid, int *pid) {
     struct ucred cred;
@@ -26,7 +24,10 @@ int soudan_max_socket_path(void) {
 int soudan_connect_unix(const char *path) {
     struct sockaddr_un addr;
     size_t len = strlen(path);
-    if (len > sizeof(addr.sun_path) - 1) { errno = ENAMETOOLONG; return -1; }
+    if (len > sizeof(addr.sun_path) - 1) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     memset(&addr, 0, sizeof(addr));
@@ -43,33 +44,12 @@ int soudan_connect_unix(const char *path) {
 
 int soudan_probe_unix_socket(const char *path) {
     int fd = soudan_connect_unix(path);
-    if (fd >= 0) { close(fd); return 1; }
+    if (fd >= 0) {
+        close(fd);
+        return 1;
+    }
     if (errno == ECONNREFUSED) return 0;
     return -1;
-}
-
-#include <stdlib.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-
-int soudan_sd_notify(const char *message) {
-    const char *path = getenv("NOTIFY_SOCKET");
-    if (path == NULL || path[0] == '\0') return 0;
-    struct sockaddr_un addr;
-    size_t len = strlen(path);
-    if (len > sizeof(addr.sun_path) - 1) { errno = ENAMETOOLONG; return -1; }
-    memset(&addr, 0, sizeof(addr));
-    addr.sun_family = AF_UNIX;
-    memcpy(addr.sun_path, path, len);
-    if (path[0] == '@') addr.sun_path[0] = '\0';  /* abstract namespace */
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    socklen_t size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-    ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&addr, size);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return sent < 0 ? -1 : 1;
 }
 
 int soudan_is_listening_socket(int fd) {
@@ -79,12 +59,4 @@ int soudan_is_listening_socket(int fd) {
     socklen_t len = sizeof(listening);
     if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0) return 0;
     return listening ? 1 : 0;
-}
-
-int soudan_set_thread_nice(int nice) {
-    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
-}
-
-int soudan_thread_nice(void) {
-    return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
 }
