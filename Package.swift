@@ -130,11 +130,26 @@ let package = Package(
             dependencies: ["SoudanProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
         .testTarget(name: "SoudanDomainTests", dependencies: ["SoudanDomain", "SoudanSync"], swiftSettings: strict),
+        // A temporary database for the tests of the Store and of the Service.
+        .target(
+            name: "SoudanTestSupport",
+            dependencies: [
+                "SoudanStore", "SoudanProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SoudanTestSupport", swiftSettings: strict),
         .testTarget(
             name: "SoudanStoreTests",
             dependencies: [
-                "SoudanStore", "SoudanService", "SoudanDomain", "SoudanProtocol", "SoudanSync", "CSoudanShim",
+                "SoudanStore", "SoudanTestSupport", "SoudanDomain", "SoudanProtocol", "SoudanSync", "CSoudanShim",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SoudanServiceTests",
+            dependencies: [
+                "SoudanService", "SoudanStore", "SoudanTestSupport", "SoudanDomain", "SoudanProtocol", "SoudanSync", "CSoudanShim",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         .testTarget(name: "SoudanServerTests", dependencies: ["SoudanServer", "SoudanProtocol"], swiftSettings: strict),

@@ -85,14 +85,6 @@ public struct EnvelopeError: Error, Sendable, Equatable {
 
 /// A reply on the wire.
 public enum Reply {
-    public static func ok(id: RequestID?, result: JSONObject) -> JSONValue {
-        .object(["id": id?.json ?? .null, "ok": true, "result": .object(result)])
-    }
-
-    public static func error(id: RequestID?, _ error: WireError) -> JSONValue {
-        .object(["id": id?.json ?? .null, "ok": false, "error": error.json])
-    }
-
     /// The framed bytes of a reply body (`{"ok", "result"|"error"}`) under `id`,
     /// with `id` first as people read replies: one pass, no intermediate object.
     ///
@@ -122,14 +114,6 @@ public enum Reply {
 
     /// The largest body a frame's 32-bit length can announce.
     public static let maxFrameBody = Int(UInt32.max)
-
-    /// The framed bytes of a reply.
-    public static func frame(_ reply: JSONValue) -> [UInt8] {
-        var bytes = framePrefix()
-        JSONWriter.write(reply, into: &bytes)
-        writeLength(into: &bytes)
-        return bytes
-    }
 
     static let typicalReplySize = 256
 

@@ -26,8 +26,6 @@ final class Connection {
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
     }
 
-    var isClosed: Bool { closed }
-
     func start() { perform(machine.opened()) }
 
     func deliver(seq: UInt64, bytes: [UInt8]) {
@@ -43,9 +41,10 @@ final class Connection {
             guard !closed else { return }
             switch action {
             case .dispatch(let seq, let body):
-                server.responder.respond(to: body, from: peer, sink: ReplySink(inbox: server.inbox, connectionID: id, seq: seq))
+                let sink = ReplySink(inbox: server.inbox, connectionID: id, seq: seq)
+                server.handler(.request(body), peer) { sink.send($0) }
             case .frameError(let seq, let error):
-                deliver(seq: seq, bytes: server.responder.frameErrorReply(error, from: peer))
+                deliver(seq: seq, bytes: server.immediateReply(to: .unreadable(error), from: peer))
             case .write(let bytes):
                 write(bytes)
             case .startReading:

@@ -2,7 +2,8 @@ import CLibUV
 import CSoudanShim
 import Foundation
 public import Logging
-import SoudanProtocol
+public import SoudanProtocol
+import SoudanSync
 
 /// The libuv side of soudand: one loop thread owns every handle.
 ///
@@ -10,7 +11,7 @@ import SoudanProtocol
 /// `uv_async_send` wakes the loop). `Server` itself is bound to the loop thread:
 /// create it, `start()` it and `run()` it on the same thread.
 public final class Server {
-    let responder: any FrameResponder
+    let handler: FrameHandler
     let inbox: LoopInbox
     let loop: UnsafeMutablePointer<uv_loop_t>
     let configuration: ServerConfiguration
@@ -41,9 +42,9 @@ public final class Server {
 
     /// - Throws: `UVError` when libuv cannot make the loop (out of file descriptors
     ///   for its epoll and eventfd).
-    public init(configuration: ServerConfiguration, responder: any FrameResponder, counters: ServerCounters, logger: Logger) throws {
+    public init(configuration: ServerConfiguration, counters: ServerCounters, logger: Logger, handler: @escaping FrameHandler) throws {
         self.configuration = configuration
-        self.responder = responder
+        self.handler = handler
         self.counters = counters
         self.logger = logger
         self.maxConnections = configuration.maxConnections
@@ -203,7 +204,7 @@ public final class Server {
 
         if let reason = refusal(role: role, uid: uid) {
             counters.refused.add(1, ordering: .relaxed)
-            refuse(client, reply: responder.refusedReply(reason: reason, from: peer))
+            refuse(client, reply: immediateReply(to: .refused(reason: reason), from: peer))
             return
         }
         counters.accepted.add(1, ordering: .relaxed)
@@ -282,15 +283,17 @@ public final class Server {
         }
     }
 
-    private var lastTickMs: UInt64 = 0
-
     private func sweep() {
         let now = nowMs
         for connection in Array(connections.values) { connection.tick(now: now) }
-        if now - lastTickMs >= 1000 {
-            lastTickMs = now
-            responder.tick()
-        }
+    }
+
+    /// The reply to something answered at once (a frame that cannot be read, a
+    /// connection refused): the handler replies before it returns.
+    func immediateReply(to inbound: Inbound, from peer: PeerInfo) -> [UInt8] {
+        let reply = LockedValue<[UInt8]>([])
+        handler(inbound, peer) { bytes in reply.withLock { $0 = bytes } }
+        return reply.withLock { $0 }
     }
 
     /// SIGTERM/SIGINT: stop accepting, answer every request already read (their
@@ -301,7 +304,7 @@ public final class Server {
         logger.notice("shutting down", metadata: ["signal": "\(signal)", "connections": "\(connections.count)"])
         for listener in listeners { listener.close() }
         listeners = []
-        responder.stopping()
+        configuration.onShutdown()
         for connection in Array(connections.values) { connection.shutdown() }
         finishShutdownIfDone()
     }

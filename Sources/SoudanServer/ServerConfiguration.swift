@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     /// of binding the paths; their files and modes belong to systemd.
     public var inheritedServiceFD: Int32?
     public var inheritedAdminFD: Int32?
+    /// Called on the loop thread when shutdown begins (SIGTERM, SIGINT), before
+    /// connections drain: whatever holds a reply back (a long-poll) answers now.
+    public var onShutdown: @Sendable () -> Void = {}
 
     /// Every limit given: the daemon's defaults live in its config (`DaemonConfig.Limits`).
     public init(

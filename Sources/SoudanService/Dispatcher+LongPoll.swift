@@ -30,7 +30,7 @@ extension Dispatcher {
                 result = .failure(wireError(error, op: request.op))
             }
             if let deadline, case .success(let value) = result, poll.isEmpty(value), waiting != nil || DispatchTime.now() < deadline {
-                guard let id = waiting ?? events.begin(connection: caller.connection, until: deadline) else {
+                guard let id = waiting ?? events.begin(connection: caller.peer.connectionID, until: deadline) else {
                     let error = WireError(
                         .overloaded, "this connection already has \(events.maxWaitingPerConnection) long-polls waiting",
                         details: ["max_waiting_polls": .int(Int64(events.maxWaitingPerConnection))])

@@ -79,7 +79,7 @@ extension Dispatcher {
             device = AccessRecord.Device(id: id, os: d["os"]?.stringValue, app: d["app"]?.stringValue)
         }
         return AccessRecord(
-            at: context.now, socket: caller.socket, uid: caller.uid, pid: caller.pid, op: op.map(Self.clipped), code: code,
+            at: context.now, socket: caller.socket, uid: caller.uid, pid: caller.pid, op: op.map(Router.clipped), code: code,
             latencyMicros: latency, seekerNo: context.seekerNo, device: device,
             legalBasis: context.args["legal_basis"]?.stringValue, requestedBy: context.args["requested_by"]?.stringValue)
     }

@@ -13,7 +13,6 @@ public struct ServiceEnvironment: Sendable {
     public var events: EventSignal
     /// Work the daemon does after a commit, outside any transaction.
     public var maintenance: Maintenance
-    public var schemas: ProtocolSchemas
     /// Connection figures from the server, for `sys.stats`.
     public var connectionStats: @Sendable () -> JSONObject
     /// The access log's key (kept outside the database).
@@ -24,7 +23,6 @@ public struct ServiceEnvironment: Sendable {
     public init(
         clock: OfficeClock, stats: Stats, office: OfficeSettings = DaemonConfig().office, events: EventSignal = EventSignal(),
         maintenance: Maintenance = Maintenance(),
-        schemas: ProtocolSchemas = .embedded,
         connectionStats: @escaping @Sendable () -> JSONObject = { [:] },
         auditKey: AuditKey = .ephemeral(), watchedConsumers: [String]? = nil
     ) {
@@ -35,7 +33,6 @@ public struct ServiceEnvironment: Sendable {
         self.office = office
         self.events = events
         self.maintenance = maintenance
-        self.schemas = schemas
         self.connectionStats = connectionStats
     }
 }

@@ -61,27 +61,27 @@ enum FuzzHarness {
         var index = 0
         while true {
             let role: SocketRole = index % 2 == 0 ? .admin : .service
-            let caller = Dispatcher.Caller(socket: role, uid: getuid(), pid: getpid())
+            let peer = PeerInfo(role: role, uid: getuid(), pid: getpid(), connectionID: 1)
             let body: [UInt8]
             do {
                 guard let frame = try decoder.next() else { return }
                 body = frame
             } catch {
                 // The connection would close after this reply.
-                check(reply: service.dispatcher.frameErrorReply(error, from: caller), to: nil)
+                check(reply: answer(.unreadable(error), from: peer, size: 0), to: nil)
                 return
             }
-            check(reply: answer(body, from: caller), to: body)
+            check(reply: answer(.request(body), from: peer, size: body.count), to: body)
             index += 1
         }
     }
 
     /// Dispatches one frame and waits for its one reply.
-    private static func answer(_ body: [UInt8], from caller: Dispatcher.Caller) -> [UInt8] {
+    private static func answer(_ inbound: Inbound, from peer: PeerInfo, size: Int) -> [UInt8] {
         let box = ReplyBox()
-        service.dispatcher.handle(body, from: caller) { box.put($0) }
+        service.dispatcher.handle(inbound, from: peer) { box.put($0) }
         guard let reply = box.take(within: replyDeadline) else {
-            fatalError("no reply within \(replyDeadline) to a \(body.count)-byte frame")
+            fatalError("no reply within \(replyDeadline) to a \(size)-byte frame")
         }
         return reply
     }

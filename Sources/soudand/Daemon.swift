@@ -65,8 +65,12 @@ final class Daemon {
         configuration.adminGroup = staffGroup
         configuration.inheritedServiceFD = inherited.service
         configuration.inheritedAdminFD = inherited.admin
+        let dispatcher = self.dispatcher
+        configuration.onShutdown = {
+            SystemdIntegration.notify("STOPPING=1")
+            dispatcher.stopping()
+        }
         let serverConfiguration = configuration
-        let responder = DaemonResponder(dispatcher: dispatcher)
         let startResult = LockedValue<(any Error)?>(nil)
         let started = DispatchSemaphore(value: 0)
         let stopped = DispatchSemaphore(value: 0)
@@ -74,7 +78,7 @@ final class Daemon {
         let logger = self.logger
         let thread = Thread {
             do {
-                let server = try Server(configuration: serverConfiguration, responder: responder, counters: counters, logger: logger)
+                let server = try Server(configuration: serverConfiguration, counters: counters, logger: logger, handler: dispatcher.handle)
                 try server.start()
                 started.signal()
                 server.run()
@@ -99,39 +103,15 @@ final class Daemon {
         SystemdIntegration.notify("READY=1\nSTATUS=serving")
         let anchors = AuditAnchors(store: store, logger: logger)
         anchors.schedule()
+        // The time rules run in the writer's batches; without traffic, this empty
+        // job once a second makes one.
+        let ticker = Ticker(every: .seconds(1)) { dispatcher.tick() }
         stopped.wait()
+        ticker.stop()
         writer.close()
         anchors.log()
         try? store.close()
         logger.notice("stopped")
     }
 
-}
-
-/// Adapts the dispatcher to the server's one function.
-struct DaemonResponder: FrameResponder {
-    let dispatcher: Dispatcher
-
-    func respond(to body: [UInt8], from peer: PeerInfo, sink: ReplySink) {
-        dispatcher.handle(body, from: caller(peer)) { sink.send($0) }
-    }
-
-    func frameErrorReply(_ error: FrameError, from peer: PeerInfo) -> [UInt8] {
-        dispatcher.frameErrorReply(error, from: caller(peer))
-    }
-
-    func refusedReply(reason: String, from peer: PeerInfo) -> [UInt8] {
-        dispatcher.refusedReply(reason: reason, from: caller(peer))
-    }
-
-    func tick() { dispatcher.tick() }
-
-    func stopping() {
-        SystemdIntegration.notify("STOPPING=1")
-        dispatcher.stopping()
-    }
-
-    private func caller(_ peer: PeerInfo) -> Dispatcher.Caller {
-        Dispatcher.Caller(socket: peer.role, uid: peer.uid, pid: peer.pid, connection: peer.connectionID)
-    }
 }

@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func replyFramesCarryTheLengthAndTheId() throws {
-        let bytes = Reply.frame(Reply.error(id: .int(4), WireError(.notFound, "no", details: ["field": "x"])))
+        let bytes = Reply.frame(id: .int(4), body: ["ok": false, "error": WireError(.notFound, "no", details: ["field": "x"]).json])
         let length = Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
         #expect(length == bytes.count - 4)
         let json = try JSONParser.parse(bytes[4...])

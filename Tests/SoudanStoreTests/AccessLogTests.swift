@@ -1,3 +1,4 @@
+import SoudanTestSupport
 import Crypto
 import Dispatch
 import Foundation

@@ -1,3 +1,4 @@
+import SoudanTestSupport
 import Foundation
 import GRDB
 import Testing

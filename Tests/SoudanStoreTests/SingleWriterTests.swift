@@ -1,3 +1,4 @@
+import SoudanTestSupport
 import Dispatch
 import GRDB
 import SoudanProtocol

@@ -1,3 +1,4 @@
+import SoudanTestSupport
 import GRDB
 import SoudanProtocol
 import Testing

@@ -1,3 +1,4 @@
+import SoudanTestSupport
 import GRDB
 import SoudanDomain
 import SoudanProtocol

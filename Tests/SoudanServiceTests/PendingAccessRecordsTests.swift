@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import SoudanProtocol
 import SoudanSync
+import SoudanTestSupport
 import Testing
 
 @testable import SoudanService

@@ -1,19 +1,19 @@
 import Foundation
-import GRDB
+package import GRDB
 import Logging
-import SoudanProtocol
+package import SoudanProtocol
+package import SoudanStore
 
-@testable import SoudanStore
-
-/// A real SQLite file in a fresh temporary directory, removed afterwards.
-final class TemporaryStore: Sendable {
-    let directory: String
-    let store: Store
-    let path: String
+/// A real SQLite file in a fresh temporary directory, removed afterwards: for the
+/// tests of the Store and of the Service.
+package final class TemporaryStore: Sendable {
+    package let directory: String
+    package let store: Store
+    package let path: String
     /// GRDB's pool under the store, for setting up and inspecting rows directly.
-    var pool: DatabasePool { store.pool }
+    package var pool: DatabasePool { store.pool }
 
-    init(now: Instant = Instant(seconds: 1_796_086_800)) throws {
+    package init(now: Instant = Instant(seconds: 1_796_086_800)) throws {
         directory = NSTemporaryDirectory() + "soudan-store-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/soudan.sqlite3"
@@ -25,7 +25,7 @@ final class TemporaryStore: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func writer(hooks: SingleWriter.Hooks = .init()) -> SingleWriter {
+    package func writer(hooks: SingleWriter.Hooks = .init()) -> SingleWriter {
         store.makeWriter(logger: Logger(label: "test"), hooks: hooks)
     }
 }
@@ -33,9 +33,9 @@ final class TemporaryStore: Sendable {
 /// Lets a test hand a GRDB connection to the stores, which take `in db:` as a
 /// `StoreTransaction` (the writer's jobs and hooks already get one).
 extension Database {
-    var tx: StoreTransaction { StoreTransaction(self) }
+    package var tx: StoreTransaction { StoreTransaction(self) }
 }
 
 extension StoreTransaction {
-    var tx: StoreTransaction { self }
+    package var tx: StoreTransaction { self }
 }

@@ -1,51 +1,19 @@
 import CLibUV
-public import SoudanProtocol
+import SoudanProtocol
 import SoudanSync
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Who is on the other end of a connection, as the kernel says (SO_PEERCRED).
-public struct PeerInfo: Sendable, Equatable {
-    public let role: SocketRole
-    public let uid: UInt32
-    public let pid: Int32
-    public let connectionID: UInt64
-
-    public init(role: SocketRole, uid: UInt32, pid: Int32, connectionID: UInt64) {
-        self.role = role
-        self.uid = uid
-        self.pid = pid
-        self.connectionID = connectionID
-    }
-}
-
-/// The one function the server knows: a frame in, a reply out.
-///
-/// Everything about operations lives above the server, behind this protocol.
-/// `respond` is called on the loop thread and must not block; it answers through
-/// the sink, exactly once, from whichever thread has the answer.
-public protocol FrameResponder: Sendable {
-    func respond(to body: [UInt8], from peer: PeerInfo, sink: ReplySink)
-    /// The framed reply to a framing error; the connection closes after it.
-    func frameErrorReply(_ error: FrameError, from peer: PeerInfo) -> [UInt8]
-    /// The framed reply to a connection refused for being over a limit.
-    func refusedReply(reason: String, from peer: PeerInfo) -> [UInt8]
-    /// About once a second, on the loop thread: for rules that fire with time alone.
-    func tick()
-    /// The server has begun shutting down: answer anything that waits.
-    func stopping()
-}
-
 /// Where a reply goes: the loop's inbox, addressed to a connection and a request.
-public struct ReplySink: Sendable {
+struct ReplySink: Sendable {
     let inbox: LoopInbox
     let connectionID: UInt64
     let seq: UInt64
 
     /// Hands framed reply bytes to the loop thread. Safe from any thread.
-    public func send(_ bytes: [UInt8]) {
+    func send(_ bytes: [UInt8]) {
         inbox.post(.reply(connectionID: connectionID, seq: seq, bytes: bytes))
     }
 }

@@ -2,6 +2,7 @@ import GRDB
 import SoudanDomain
 import SoudanProtocol
 import SoudanService
+import SoudanTestSupport
 import Testing
 
 @testable import SoudanStore
