@@ -1,10 +1,10 @@
-import SoudanTestSupport
 import Crypto
 import Dispatch
 import Foundation
 import GRDB
 import SoudanProtocol
 import SoudanSync
+import SoudanTestSupport
 import Testing
 
 @testable import SoudanStore

@@ -1,6 +1,6 @@
-import SoudanTestSupport
 import Foundation
 import GRDB
+import SoudanTestSupport
 import Testing
 
 @testable import SoudanStore

@@ -1,7 +1,7 @@
-import SoudanTestSupport
 import Foundation
 import GRDB
 import SoudanProtocol
+import SoudanTestSupport
 import Testing
 
 @testable import SoudanStore

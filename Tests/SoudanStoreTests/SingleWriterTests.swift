@@ -1,8 +1,8 @@
-import SoudanTestSupport
 import Dispatch
 import GRDB
 import SoudanProtocol
 import SoudanSync
+import SoudanTestSupport
 import Testing
 
 @testable import SoudanStore

@@ -1,6 +1,6 @@
-import SoudanTestSupport
 import GRDB
 import SoudanProtocol
+import SoudanTestSupport
 import Testing
 
 @testable import SoudanStore

@@ -1,7 +1,7 @@
-import SoudanTestSupport
 import GRDB
 import SoudanDomain
 import SoudanProtocol
+import SoudanTestSupport
 import Testing
 
 @testable import SoudanStore
