@@ -35,7 +35,7 @@ public struct Service: Sendable {
         var hooks = SingleWriter.Hooks()
         hooks.afterBatch = { report in
             pendingAccess.batchEnded(committed: report.committed)
-            stats.recordBatch(jobs: report.jobs, committed: report.committed)
+            stats.recordBatch(jobs: report.jobs, committed: report.committed, cpuNanoseconds: report.cpuNanoseconds)
             if report.committed { events.advanced(to: batchSeq.withLock { $0 }) } else { housekeeping.batchRolledBack() }
             if maintenance.takeCheckpointRequest() { Maintenance.truncateWAL(store, logger: logger) }
         }
@@ -48,6 +48,7 @@ public struct Service: Sendable {
         hooks.background = { db in try pendingAccess.appendSome(in: db) }
         hooks.afterBackground = { committed in pendingAccess.laneEnded(committed: committed) }
         let writer = store.makeWriter(logger: logger, hooks: hooks)
+        stats.completionCPU.withLock { $0 = { writer.completionCPU } }
         try writer.sync { db in
             try AccessLog.adopt(key: auditKey, in: db)
             try CounselorStore.seed(configured: settings.counselors, demo: DemoOffice.counselors, in: db)

@@ -13,6 +13,7 @@ public final class Stats: Sendable {
         var failedTransactions = 0
         var committedJobs = 0
         var largestBatch = 0
+        var batchCPUNanoseconds: UInt64 = 0
         var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
@@ -34,9 +35,13 @@ public final class Stats: Sendable {
         }
     }
 
-    public func recordBatch(jobs: Int, committed: Bool) {
+    /// The writer's CPU in completions (replies), read when a snapshot is taken.
+    let completionCPU = LockedValue<@Sendable () -> UInt64>({ 0 })
+
+    public func recordBatch(jobs: Int, committed: Bool, cpuNanoseconds: UInt64 = 0) {
         metrics.batch(jobs: jobs, committed: committed)
         state.withLock { state in
+            state.batchCPUNanoseconds &+= cpuNanoseconds
             if committed {
                 state.transactions += 1
                 state.committedJobs += jobs
@@ -48,7 +53,8 @@ public final class Stats: Sendable {
     }
 
     public func snapshot(connections: JSONObject) -> JSONObject {
-        state.withLock { state in
+        let completions = completionCPU.withLock { $0 }()
+        return state.withLock { state in
             func ms(_ percentile: Double) -> JSONValue {
                 .double((Double(state.latency.valueAtPercentile(percentile)) / 1000 * 1000).rounded() / 1000)
             }
@@ -66,6 +72,8 @@ public final class Stats: Sendable {
                     "failed": .int(Int64(state.failedTransactions)),
                     "commands": .int(Int64(state.committedJobs)),
                     "batch": .object(["mean": .double((mean * 100).rounded() / 100), "max": .int(Int64(state.largestBatch))]),
+                    // The writer thread's CPU in batches and in their replies, since start.
+                    "writer_cpu_us": .int(Int64((state.batchCPUNanoseconds &+ completions) / 1000)),
                 ]),
                 "latency_ms": .object([
                     "p50": ms(50), "p90": ms(90), "p99": ms(99), "p999": ms(99.9),

@@ -36,6 +36,10 @@ public struct WriteBatchFailed: Error, CustomStringConvertible {
 public struct BatchReport: Sendable {
     public var jobs: Int
     public var committed: Bool
+    /// CPU the writer's thread spent on the batch, from BEGIN to the end of the
+    /// previous batch's completions (the replies made there): `sys.stats` divides
+    /// it by the jobs, the cost the benchmark watches.
+    public var cpuNanoseconds: UInt64 = 0
 }
 
 /// The only writer of the database, with group commit.
@@ -97,6 +101,11 @@ public final class SingleWriter: Sendable {
     private let backgroundExited = DispatchSemaphore(value: 0)
     /// How many passes stepped aside for a batch (tests wait on it).
     let stepAsides = Atomic<Int>(0)
+    /// CPU spent in completions (framing and sending replies) on the writer's
+    /// thread, in nanoseconds since start: with `BatchReport.cpuNanoseconds`, the
+    /// writer's whole cost.
+    private let completionCPUNanoseconds = Atomic<UInt64>(0)
+    public var completionCPU: UInt64 { completionCPUNanoseconds.load(ordering: .relaxed) }
 
     /// Called on the writer's queue around each batch: `beforeBatch` may add work
     /// of its own to the transaction (time rules, housekeeping), and so may
@@ -328,7 +337,15 @@ public final class SingleWriter: Sendable {
         }
     }
 
+    /// CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID: a vDSO read).
+    private static func threadCPUNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
     private func run(_ batch: [WriteJob]) {
+        let cpuAtStart = Self.threadCPUNanoseconds()
         var results: [Result<JSONValue, any Error>] = []
         results.reserveCapacity(batch.count)
         do {
@@ -358,7 +375,12 @@ public final class SingleWriter: Sendable {
             for (job, result) in zip(batch, results) { job.completion?(result) }
             return
         }
-        hooks.afterBatch(BatchReport(jobs: batch.count, committed: true))
+        // Measured to the COMMIT; the completions after it (the replies) are this
+        // thread's too, and add up in `completionCPU`.
+        hooks.afterBatch(
+            BatchReport(jobs: batch.count, committed: true, cpuNanoseconds: Self.threadCPUNanoseconds() &- cpuAtStart))
+        let completionsStart = Self.threadCPUNanoseconds()
         for (job, result) in zip(batch, results) { job.completion?(result) }
+        completionCPUNanoseconds.add(Self.threadCPUNanoseconds() &- completionsStart, ordering: .relaxed)
     }
 }

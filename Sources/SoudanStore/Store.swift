@@ -67,6 +67,9 @@ public final class Store: Sendable {
             // an unlinked file in the temp directory: personal data on disk outside
             // the database, and a file made, written and closed per batch.
             try db.run(sql: "PRAGMA temp_store = MEMORY")
+            #if DEBUG
+                traceStatements(db)
+            #endif
         }
         let pool: DatabasePool
         do {
@@ -96,3 +99,25 @@ public final class Store: Sendable {
         }
     }
 }
+
+#if DEBUG
+    /// Debug builds only: with `SOUDAN_TRACE_SQL=FILE`, every statement any
+    /// connection runs (SQLite's own trace, so the ones stepped below GRDB too) is
+    /// appended to FILE, one per line, unexpanded (`?` for values: no personal
+    /// data). `scripts/lib/sqlite_floor` takes a booking's statements from it.
+    private func traceStatements(_ db: Database) {
+        guard let path = ProcessInfo.processInfo.environment["SOUDAN_TRACE_SQL"],
+            let handle = FileHandle(forWritingAtPath: path)
+                ?? (FileManager.default.createFile(atPath: path, contents: nil)
+                    ? FileHandle(forWritingAtPath: path) : nil)
+        else { return }
+        handle.seekToEndOfFile()
+        let lock = NSLock()
+        db.trace(options: .statement) { event in
+            guard case .statement(let statement) = event else { return }
+            let line = statement.sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(
+                separator: " ")
+            lock.withLock { handle.write(Data((line + "\n").utf8)) }
+        }
+    }
+#endif

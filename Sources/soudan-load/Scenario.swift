@@ -29,8 +29,8 @@ struct LoadWeek: Sendable {
     var monday: Instant
     /// Tuesday to Friday, `YYYY-MM-DD`.
     var days: [String]
-    /// The slots the booking flows ask for (bookable ones on `days`); filled by
-    /// `LoadOffice.prepare`.
+    /// The slots the booking flows ask for (every slot of office hours on `days`);
+    /// filled by `LoadOffice.prepare`.
     var slots: [String] = []
 
     /// `slots.available` arguments for the week (the read scenarios).
@@ -114,8 +114,10 @@ struct LoadOffice {
         guard available.ok, case .array(let slots)? = available.result["slots"] else {
             throw LoadError.setup("slots.available: \(available.raw)")
         }
-        week.slots = slots.compactMap { $0["bookable"] == .bool(true) ? $0["start"]?.stringValue : nil }
-        guard !week.slots.isEmpty else { throw LoadError.setup("no bookable slot from \(week.days[0]) to \(week.days[3])") }
+        // Every slot of the office's hours, full or not: a daemon that earlier runs
+        // filled has none free, and the flows free them (see below).
+        week.slots = slots.compactMap { $0["start"]?.stringValue }
+        guard !week.slots.isEmpty else { throw LoadError.setup("no slot of office hours from \(week.days[0]) to \(week.days[3])") }
         var scheduled: [String] = []
         for day in week.days {
             let reply = try admin.call("consultation.list", ["date": .string(day), "status": "scheduled"])

@@ -97,6 +97,50 @@ def load(daemon, scenario, connections=CLIENTS, duration=DURATION, rate=None, pi
     return finish(process)
 
 
+def admin_call(daemon, op, args=None):
+    """One request on the daemon's admin socket; its result."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(30)
+        s.connect(daemon.admin)
+        body = json.dumps({"id": 1, "op": op, "args": args or {}}).encode()
+        s.sendall(struct.pack(">I", len(body)) + body)
+        head = b""
+        while len(head) < 4:
+            head += s.recv(4 - len(head))
+        size = struct.unpack(">I", head)[0]
+        data = b""
+        while len(data) < size:
+            data += s.recv(size - len(data))
+    reply = json.loads(data)
+    if not reply.get("ok"):
+        raise SystemExit("bench: %s failed: %s" % (op, reply))
+    return reply["result"]
+
+
+def book_with_writer_cost(daemon):
+    """`book` closed loop, with what the writer spent on it from sys.stats: CPU
+    per write (its thread's, batches and replies) and the mean batch size."""
+    before = admin_call(daemon, "sys.stats")["commits"]
+    result = load(daemon, "book")
+    after = admin_call(daemon, "sys.stats")["commits"]
+    writes = max(1, after["commands"] - before["commands"])
+    result["writer_cpu_us_per_write"] = round((after["writer_cpu_us"] - before["writer_cpu_us"]) / writes, 1)
+    result["mean_batch"] = round(writes / max(1, after["transactions"] - before["transactions"]), 1)
+    return result
+
+
+def sqlite_floor(database, batch):
+    """The SQLite floor of a booking's writes (scripts/lib/sqlite_floor.c), in
+    transactions of `batch` jobs, on a database soudand made."""
+    binary = os.path.join(ROOT, ".build", "sqlite_floor")
+    source = os.path.join(ROOT, "scripts", "lib", "sqlite_floor.c")
+    if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
+        subprocess.run(["cc", "-O2", "-o", binary, source, "-lsqlite3"], check=True)
+    out = subprocess.run([binary, database, str(DURATION), str(max(1, int(round(batch))))], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out)
+
+
 def floor(script, *args):
     """One of the floors (scripts/lib/round_trip.py, commit_floor.py) in the
     background, its JSON summary read by `finish`: see each script."""
@@ -175,18 +219,29 @@ def main():
 
         main_daemon = Soudand(os.path.join(work, "empty"))
         daemons.append(main_daemon)
+        # The floor's own database: soudand's schema, made by soudand, then left alone.
+        floor_dir = os.path.join(work, "floor")
+        Soudand(floor_dir).stop()
         rounds = []
         for number in range(1, ROUNDS + 1):
-            log("round %d of %d: redis-benchmark PING and SET (appendfsync always), then soudan ping and book; %d clients, closed loop"
-                % (number, ROUNDS, CLIENTS))
+            log("round %d of %d: redis-benchmark PING and SET (appendfsync always), then soudan ping, book and lookup, then the"
+                " SQLite floor of book's writes; %d clients, closed loop" % (number, ROUNDS, CLIENTS))
             anchor = redis_benchmark(redis_sock, "ping_mbulk,set", 100_000 if QUICK else 300_000)
-            rounds.append({"redis": anchor, "ping": load(main_daemon, "ping"), "book": load(main_daemon, "book")})
+            book = book_with_writer_cost(main_daemon)
+            rounds.append({"redis": anchor, "ping": load(main_daemon, "ping"), "book": book, "lookup": load(main_daemon, "lookup"),
+                           "sqlite_floor": sqlite_floor(os.path.join(floor_dir, "soudan.sqlite3"), book["mean_batch"])})
         results["rounds"] = rounds
         ping_round = median_round(rounds, lambda r: r["ping"]["throughput"] / r["redis"]["PING_MBULK"]["rps"])
         book_round = median_round(rounds, lambda r: r["book"]["throughput"] / r["redis"]["SET"]["rps"])
         results["redis"] = {"PING_MBULK": ping_round["redis"]["PING_MBULK"], "SET": book_round["redis"]["SET"]}
         results["ping"] = ping_round["ping"]
         results["book"] = book_round["book"]
+        floor_round = median_round(rounds, lambda r: r["book"]["throughput"] / r["sqlite_floor"]["writes_per_s"])
+        results["book_beside_floor"] = floor_round["book"]
+        results["sqlite_floor"] = floor_round["sqlite_floor"]
+        lookup_round = median_round(rounds, lambda r: r["lookup"]["throughput"] / r["book"]["throughput"])
+        results["lookup"] = lookup_round["lookup"]
+        results["book_beside_lookup"] = lookup_round["book"]
         half_flows = results["book"]["flows"] / results["book"]["duration_s"] / 2
         log("soudan: book, open loop at half its maximum (%.0f flows/s)" % half_flows)
         # Beside each latency run, the machine's own floor at the same moment: a
@@ -288,6 +343,16 @@ def report(results, budgets):
         ("book, 50 connections, closed loop (req/s)", book_empty, redis_set, "redis SET, fsync always",
          book_empty / redis_set, ">= %.1f x" % budgets["book_vs_redis_set_fsync_always"]["min_ratio"],
          book_empty / redis_set >= budgets["book_vs_redis_set_fsync_always"]["min_ratio"]),
+        ("book / the SQLite floor of its writes (req/s)", results["book_beside_floor"]["throughput"],
+         results["sqlite_floor"]["writes_per_s"], "sqlite_floor.c, batch %.0f" % results["book_beside_floor"]["mean_batch"],
+         results["book_beside_floor"]["throughput"] / results["sqlite_floor"]["writes_per_s"], ">= 0.6 x",
+         results["book_beside_floor"]["throughput"] / results["sqlite_floor"]["writes_per_s"] >= 0.6),
+        ("writer CPU per write (us)", results["book"]["writer_cpu_us_per_write"], results["sqlite_floor"]["cpu_us_per_write"],
+         "SQLite's own, same writes", results["book"]["writer_cpu_us_per_write"] / max(0.1, results["sqlite_floor"]["cpu_us_per_write"]),
+         "<= 50 us", results["book"]["writer_cpu_us_per_write"] <= 50),
+        ("seeker.get, durably logged, closed loop (req/s)", results["lookup"]["throughput"], results["book_beside_lookup"]["throughput"],
+         "book, same round", results["lookup"]["throughput"] / results["book_beside_lookup"]["throughput"], ">= 1.5 x",
+         results["lookup"]["throughput"] / results["book_beside_lookup"]["throughput"] >= 1.5),
         ("book at half its maximum: p99 / p99.9 (ms)", "%.2f / %.2f" % (results["book_half"]["latency_ms"]["p99"], results["book_half"]["latency_ms"]["p999"]),
          "%.2f" % results["commit_floor_during_book_half"]["latency_ms"]["p99"], "bare fdatasync p99, same time",
          results["book_half"]["latency_ms"]["p99"] / max(0.001, results["commit_floor_during_book_half"]["latency_ms"]["p99"]), "<= 2 / 5 ms",
