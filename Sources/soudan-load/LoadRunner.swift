@@ -31,8 +31,11 @@ struct LoadPlan: Sendable {
     var inherited: [String] = []
 }
 
-/// Lines of `kind id` for every write the daemon acknowledged, appended as the
-/// replies arrive (this process is not the one killed, so its buffers survive).
+/// Lines of `kind id milliseconds` for every write the daemon acknowledged (the
+/// wall-clock time the reply arrived, in milliseconds since 1970), appended as
+/// the replies arrive (this process is not the one killed, so its buffers
+/// survive). The time lets a replication test say how old the newest lost
+/// write was.
 final class AckLog: Sendable {
     private let handle: LockedValue<FileHandle>
 
@@ -44,7 +47,8 @@ final class AckLog: Sendable {
     }
 
     func record(_ kind: String, _ id: String) {
-        handle.withLock { $0.write(Data("\(kind) \(id)\n".utf8)) }
+        let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+        handle.withLock { $0.write(Data("\(kind) \(id) \(milliseconds)\n".utf8)) }
     }
 }
 

