@@ -259,6 +259,35 @@ def main():
         results["floor_during_read"] = finish(round_trip, "round_trip.py")
         results["book_during_read"] = finish(booking)
 
+        litestream = os.environ.get("SOUDAN_LITESTREAM", "")
+        if litestream and os.path.exists(litestream):
+            # The cost of replication: book on a daemon with Litestream shipping its WAL
+            # to a file replica every second, beside book on the plain daemon, in
+            # alternating rounds.
+            replicated = Soudand(os.path.join(work, "replicated"))
+            daemons.append(replicated)
+            config = os.path.join(work, "litestream.yml")
+            with open(config, "w") as f:
+                f.write("dbs:\n  - path: %s\n    replicas:\n      - type: file\n        path: %s\n        sync-interval: 1s\n"
+                        % (os.path.join(replicated.data_dir, "soudan.sqlite3"), os.path.join(work, "replica")))
+            shipper = subprocess.Popen([litestream, "replicate", "-config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                replication_rounds = []
+                for number in range(1, ROUNDS + 1):
+                    log("round %d of %d: book on the plain daemon, then on one Litestream replicates" % (number, ROUNDS))
+                    replication_rounds.append({"plain": load(main_daemon, "book"), "replicated": load(replicated, "book")})
+                results["replication_rounds"] = replication_rounds
+                chosen = median_round(replication_rounds, lambda r: r["replicated"]["throughput"] / r["plain"]["throughput"])
+                results["book_replicated"] = chosen["replicated"]
+                results["book_beside_replicated"] = chosen["plain"]
+            finally:
+                shipper.terminate()
+                shipper.wait()
+                replicated.stop()
+                daemons.remove(replicated)
+        else:
+            log("no litestream (SOUDAN_LITESTREAM): the replication figure is left out")
+
         log("soudan: memory with 1,000 idle connections")
         idle_daemon = Soudand(os.path.join(work, "idle"), config="[limits]\nmax_connections = 2000\nmax_connections_per_uid = 2000\n", nofile=4096)
         daemons.append(idle_daemon)
@@ -361,6 +390,12 @@ def report(results, budgets):
          "%.2f" % results["floor_during_read"]["latency_ms"]["p99"], "bare round trip, same time",
          results["read_while_booking"]["latency_ms"]["p99"] / max(0.001, results["floor_during_read"]["latency_ms"]["p99"]), "<= 1 ms",
          results["read_while_booking"]["latency_ms"]["p99"] <= 1),
+    ]
+    if "book_replicated" in results:
+        replicated, plain = results["book_replicated"]["throughput"], results["book_beside_replicated"]["throughput"]
+        rows.append(("book with Litestream replicating (req/s)", replicated, plain, "book, no replication", replicated / plain,
+                     "(the cost)", True))
+    rows += [
         ("RSS with 1,000 idle connections (MiB)", results["idle"]["rss_mib"], "", "", None, "<= 64 MiB", results["idle"]["rss_mib"] <= 64),
         ("book, 200k seekers + 1M past consultations (req/s)", results["book_loaded"]["throughput"], book_beside_loaded,
          "book, empty database", results["book_loaded"]["throughput"] / book_beside_loaded, ">= 0.8 x",
