@@ -110,7 +110,8 @@ extension Dispatcher {
 /// completion records the `unavailable` answer with the same fields (the
 /// seeker a consultation op looked up, say).
 final class LeftRecord: @unchecked Sendable {
-    // @unchecked: written by `run` and read by `completion`, both on the
-    // writer's serial queue, the completion after the batch has ended.
+    // @unchecked: written by `run` on the writer's queue, read by `completion`,
+    // which the writer hands to its completion queue with `async` after the
+    // batch has ended: the dispatch orders the write before the read.
     var record: AccessRecord?
 }

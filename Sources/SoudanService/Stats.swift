@@ -35,7 +35,7 @@ public final class Stats: Sendable {
         }
     }
 
-    /// The writer's CPU in completions (replies), read when a snapshot is taken.
+    /// The CPU of the writer's completions (replies), read when a snapshot is taken.
     let completionCPU = LockedValue<@Sendable () -> UInt64>({ 0 })
 
     public func recordBatch(jobs: Int, committed: Bool, cpuNanoseconds: UInt64 = 0) {
@@ -72,8 +72,10 @@ public final class Stats: Sendable {
                     "failed": .int(Int64(state.failedTransactions)),
                     "commands": .int(Int64(state.committedJobs)),
                     "batch": .object(["mean": .double((mean * 100).rounded() / 100), "max": .int(Int64(state.largestBatch))]),
-                    // The writer thread's CPU in batches and in their replies, since start.
-                    "writer_cpu_us": .int(Int64((state.batchCPUNanoseconds &+ completions) / 1000)),
+                    // Since start: the writer thread's CPU in its batches, and the
+                    // completion queue's in their replies.
+                    "writer_cpu_us": .int(Int64(state.batchCPUNanoseconds / 1000)),
+                    "reply_cpu_us": .int(Int64(completions / 1000)),
                 ]),
                 "latency_ms": .object([
                     "p50": ms(50), "p90": ms(90), "p99": ms(99), "p999": ms(99.9),

@@ -270,7 +270,13 @@ int main(int argc, char **argv) {
     if (sqlite3_step(max_consultation) == SQLITE_ROW) consultation_n = sqlite3_column_int64(max_consultation, 0);
     sqlite3_finalize(max_consultation);
 
-    long jobs = 0, commits = 0, flow = 1000000 + request_n;
+    /* New seekers after every earlier run's, including one a run left half done. */
+    sqlite3_stmt *seekers;
+    sqlite3_int64 seeker_count = 0;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM seeker", -1, &seekers, NULL) != SQLITE_OK) die("count");
+    if (sqlite3_step(seekers) == SQLITE_ROW) seeker_count = sqlite3_column_int64(seekers, 0);
+    sqlite3_finalize(seekers);
+    long jobs = 0, commits = 0, flow = 1000000 + (long)seeker_count + 1;
     double started = seconds(CLOCK_MONOTONIC), cpu_started = seconds(CLOCK_PROCESS_CPUTIME_ID);
     while (seconds(CLOCK_MONOTONIC) - started < duration) {
         run(BEGIN);
