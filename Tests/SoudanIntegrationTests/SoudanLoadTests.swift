@@ -9,6 +9,13 @@ import Testing
         URL(fileURLWithPath: TestDaemon.binary).deletingLastPathComponent().appendingPathComponent("soudan-load").path
     }
 
+    /// The daemon's database, read beside it (waiting out its writer).
+    func database(_ daemon: TestDaemon) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: daemon.databasePath, configuration: configuration)
+    }
+
     func summary(_ run: ProcessRun) throws -> JSONObject {
         try #require(try JSONParser.parse(Array(run.stdout.utf8)).objectValue, "stdout: \(run.stdout) stderr: \(run.stderr)")
     }
@@ -30,13 +37,7 @@ import Testing
         #expect(requests >= 40 * 4, "register, consent, request and schedule at least, per flow")
         let errors = result["errors"]?.objectValue ?? [:]
         #expect(errors.keys.allSatisfy { $0 == "slot_taken" }, "\(errors)")
-        let queue = try DatabaseQueue(
-            path: daemon.databasePath,
-            configuration: {
-                var c = Configuration()
-                c.busyMode = .timeout(10)
-                return c
-            }())
+        let queue = try database(daemon)
         #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM seeker") } ?? 0 >= 40)
     }
 
@@ -57,13 +58,7 @@ import Testing
         let requests = try #require(result["requests"]?.intValue)
         let failed = errors.compactMap { $0.value.intValue }.reduce(0, +)
         #expect(result["succeeded"]?.intValue == requests - failed)
-        let queue = try DatabaseQueue(
-            path: daemon.databasePath,
-            configuration: {
-                var c = Configuration()
-                c.busyMode = .timeout(10)
-                return c
-            }())
+        let queue = try database(daemon)
         let starts = try queue.read { try Int64.fetchAll($0, sql: "SELECT start FROM consultation WHERE counselor_id LIKE 'load-%'") }
         try #require(!starts.isEmpty)
         // Tuesday 2027-03-16 to Friday 2027-03-19, office time.
@@ -87,13 +82,7 @@ import Testing
             #expect(run.status == 0, "\(run.stderr)")
         }
         try book()
-        let queue = try DatabaseQueue(
-            path: daemon.databasePath,
-            configuration: {
-                var c = Configuration()
-                c.busyMode = .timeout(10)
-                return c
-            }())
+        let queue = try database(daemon)
         let earlier = try queue.read {
             try String.fetchAll(
                 $0, sql: "SELECT consultation_id FROM consultation WHERE status = 'scheduled' AND counselor_id LIKE 'load-%'")

@@ -162,16 +162,20 @@ def check_restored(daemon, database, acks, killed_ms):
     return problems, len(lost), rpo_ms
 
 
-def lost_machine_round(number, work):
+def replicated_daemon(work):
+    """soudand in WORK/data, Litestream shipping its database to WORK/replica."""
     data = os.path.join(work, "data")
-    replica = os.path.join(work, "replica")
-    restored = os.path.join(work, "restored")
     os.makedirs(data, mode=0o700)
     config = os.path.join(work, "litestream.yml")
     database = os.path.join(data, "soudan.sqlite3")
-    write_config(config, database, replica)
+    write_config(config, database, os.path.join(work, "replica"))
     daemon = Daemon(data, os.path.join(work, "soudand.log"))
-    litestream = replicate(config, os.path.join(work, "litestream.log"))
+    return data, config, database, daemon, replicate(config, os.path.join(work, "litestream.log"))
+
+
+def lost_machine_round(number, work):
+    data, config, database, daemon, litestream = replicated_daemon(work)
+    restored = os.path.join(work, "restored")
     acks_path = os.path.join(work, "acks")
     load = subprocess.Popen([os.path.join(BIN, "soudan-load"), "--socket", daemon.service, "--admin-socket", daemon.admin,
                              "--scenario", "book", "--connections", "16", "--duration", str(LOAD_SECONDS + 30), "--json",
@@ -212,14 +216,7 @@ def lost_machine_round(number, work):
 
 def point_in_time(work):
     """An accidental purge, undone by a restore to the moment before it."""
-    data = os.path.join(work, "data")
-    replica = os.path.join(work, "replica")
-    os.makedirs(data, mode=0o700)
-    config = os.path.join(work, "litestream.yml")
-    database = os.path.join(data, "soudan.sqlite3")
-    write_config(config, database, replica)
-    daemon = Daemon(data, os.path.join(work, "soudand.log"))
-    litestream = replicate(config, os.path.join(work, "litestream.log"))
+    _, config, database, daemon, litestream = replicated_daemon(work)
     problems = []
     stop_s = -1.0
     wal_bytes = -1
