@@ -42,7 +42,10 @@ LITESTREAM = sys.argv[1]
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 LOAD_SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 6
 CLOCK = "manual:2026-11-30T08:00:00+09:00"
-GRACE_MS = 2000
+# Writes acknowledged more than this long before the loss must be restored (the
+# contract: 2 s). scripts/test's one short round, on a debug build beside the
+# rest of the suite, allows REPLICA_GRACE_MS=3000; scripts/replica-test keeps 2 s.
+GRACE_MS = int(os.environ.get("REPLICA_GRACE_MS", "2000"))
 
 
 def now_ms():
@@ -110,7 +113,9 @@ def restore(config, database, output, timestamp=None):
     args = [LITESTREAM, "restore", "-config", config, "-o", output]
     if timestamp:
         args += ["-timestamp", timestamp]
-    subprocess.run(args + [database], check=True, capture_output=True, text=True)
+    done = subprocess.run(args + [database], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit("replica-test: litestream restore failed (%d): %s" % (done.returncode, (done.stderr or done.stdout).strip()))
     os.chmod(output, 0o600)  # Litestream writes 0644; the database is personal data
 
 
@@ -170,7 +175,13 @@ def replicated_daemon(work):
     database = os.path.join(data, "soudan.sqlite3")
     write_config(config, database, os.path.join(work, "replica"))
     daemon = Daemon(data, os.path.join(work, "soudand.log"))
-    return data, config, database, daemon, replicate(config, os.path.join(work, "litestream.log"))
+    litestream = replicate(config, os.path.join(work, "litestream.log"))
+    # Its first snapshot, before any load: a loss before it has nothing to restore
+    # from, which is not what this test is about (a slow first start once lost
+    # the race in CI).
+    replica = os.path.join(work, "replica")
+    wait_for(lambda: any(files for _, _, files in os.walk(replica)), "Litestream's first snapshot", timeout=60)
+    return data, config, database, daemon, litestream
 
 
 def lost_machine_round(number, work):
