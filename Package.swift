@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "soudan-load",
             dependencies: [
-                "CSoudanShim", "SoudanClient", "SoudanProtocol", "SoudanSync",
+                "CSoudanShim", "SoudanClient", "SoudanDomain", "SoudanProtocol", "SoudanSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

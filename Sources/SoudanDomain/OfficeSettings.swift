@@ -3,7 +3,14 @@ public import SoudanProtocol
 /// A counselor as the office configures one (DOMAIN.md Art. 4(2)): who, their Zoom
 /// meeting, and when they work.
 public struct CounselorSettings: Sendable, Equatable {
-    public struct Meeting: Sendable, Equatable {
+    /// Codable as a config file writes it (`join_url`, `meeting_id`, `passcode`).
+    public struct Meeting: Sendable, Equatable, Codable {
+        enum CodingKeys: String, CodingKey {
+            case joinURL = "join_url"
+            case meetingID = "meeting_id"
+            case passcode
+        }
+
         public var joinURL: String
         public var meetingID: String
         public var passcode: String

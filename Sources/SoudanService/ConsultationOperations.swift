@@ -10,8 +10,11 @@ enum ConsultationOperations {
             Operation(
                 "booking.cancel", sockets: Sockets.admin,
                 .write { db, context in
+                    // The schema allows phone and window; `system` is the daemon's own.
+                    guard let channel = CancelChannel(rawValue: context.args.text("channel")), channel != .system else {
+                        throw WireError.invalidArgs(field: "channel", "channel must be phone or window")
+                    }
                     let c = try scheduled(&context, in: db)
-                    let channel = CancelChannel(rawValue: context.args.text("channel")) ?? .phone  // the schema allows phone and window
                     try ConsultationStore.apply(
                         .cancel(channel: channel, reason: context.args.string("reason")), to: c, at: context.now, in: db)
                     try EventLog.append(

@@ -3,6 +3,13 @@ import SoudanDomain
 // The config file's keys (snake_case), and its defaults: a key left out keeps
 // the value `DaemonConfig()` has. Encoding writes every key.
 
+extension KeyedDecodingContainer {
+    /// The key's value, or `current` (the default) when the file leaves it out.
+    fileprivate func value<T: Decodable>(_ key: Key, or current: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? current
+    }
+}
+
 extension DaemonConfig {
     enum CodingKeys: String, CodingKey {
         case officeSection = "office"
@@ -13,12 +20,12 @@ extension DaemonConfig {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
-        officeSection = try c.decodeIfPresent(Office.self, forKey: .officeSection) ?? officeSection
-        rules = try c.decodeIfPresent(Rules.self, forKey: .rules) ?? rules
-        retention = try c.decodeIfPresent(Retention.self, forKey: .retention) ?? retention
-        limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? limits
-        access = try c.decodeIfPresent(Access.self, forKey: .access) ?? access
-        events = try c.decodeIfPresent(Events.self, forKey: .events) ?? events
+        officeSection = try c.value(.officeSection, or: officeSection)
+        rules = try c.value(.rules, or: rules)
+        retention = try c.value(.retention, or: retention)
+        limits = try c.value(.limits, or: limits)
+        access = try c.value(.access, or: access)
+        events = try c.value(.events, or: events)
         let entries = try c.decodeIfPresent([Counselor].self, forKey: .counselorEntries)
         counselorEntries = entries?.isEmpty == true ? nil : entries
     }
@@ -32,8 +39,8 @@ extension DaemonConfig.Office {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? name
-        hours = try c.decodeIfPresent(WeeklyHours.self, forKey: .hours) ?? hours
+        name = try c.value(.name, or: name)
+        hours = try c.value(.hours, or: hours)
     }
 }
 
@@ -47,9 +54,9 @@ extension DaemonConfig.Rules {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
-        noShowThreshold = try c.decodeIfPresent(Int.self, forKey: .noShowThreshold) ?? noShowThreshold
-        openRequestLimit = try c.decodeIfPresent(Int.self, forKey: .openRequestLimit) ?? openRequestLimit
-        autoScheduleOnRelease = try c.decodeIfPresent(Bool.self, forKey: .autoScheduleOnRelease) ?? autoScheduleOnRelease
+        noShowThreshold = try c.value(.noShowThreshold, or: noShowThreshold)
+        openRequestLimit = try c.value(.openRequestLimit, or: openRequestLimit)
+        autoScheduleOnRelease = try c.value(.autoScheduleOnRelease, or: autoScheduleOnRelease)
     }
 }
 
@@ -61,7 +68,7 @@ extension DaemonConfig.Retention {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
-        days = try c.decodeIfPresent(Int.self, forKey: .days) ?? days
+        days = try c.value(.days, or: days)
     }
 }
 
@@ -82,17 +89,16 @@ extension DaemonConfig.Limits {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
-        func value(_ key: CodingKeys, _ current: Int) throws -> Int { try c.decodeIfPresent(Int.self, forKey: key) ?? current }
-        maxFrame = try value(.maxFrame, maxFrame)
-        maxConnections = try value(.maxConnections, maxConnections)
-        maxConnectionsPerUID = try value(.maxConnectionsPerUID, maxConnectionsPerUID)
-        maxInFlight = try value(.maxInFlight, maxInFlight)
-        idleTimeoutMs = try value(.idleTimeoutMs, idleTimeoutMs)
-        stalledWriteTimeoutMs = try value(.stalledWriteTimeoutMs, stalledWriteTimeoutMs)
-        maxReplyBuffer = try value(.maxReplyBuffer, maxReplyBuffer)
-        maxWaitingPolls = try value(.maxWaitingPolls, maxWaitingPolls)
-        adminReserved = try value(.adminReserved, adminReserved)
-        maxInputBuffer = try value(.maxInputBuffer, maxInputBuffer)
+        maxFrame = try c.value(.maxFrame, or: maxFrame)
+        maxConnections = try c.value(.maxConnections, or: maxConnections)
+        maxConnectionsPerUID = try c.value(.maxConnectionsPerUID, or: maxConnectionsPerUID)
+        maxInFlight = try c.value(.maxInFlight, or: maxInFlight)
+        idleTimeoutMs = try c.value(.idleTimeoutMs, or: idleTimeoutMs)
+        stalledWriteTimeoutMs = try c.value(.stalledWriteTimeoutMs, or: stalledWriteTimeoutMs)
+        maxReplyBuffer = try c.value(.maxReplyBuffer, or: maxReplyBuffer)
+        maxWaitingPolls = try c.value(.maxWaitingPolls, or: maxWaitingPolls)
+        adminReserved = try c.value(.adminReserved, or: adminReserved)
+        maxInputBuffer = try c.value(.maxInputBuffer, or: maxInputBuffer)
     }
 }
 
@@ -112,13 +118,5 @@ extension DaemonConfig.Counselor {
     enum CodingKeys: String, CodingKey {
         case counselorID = "counselor_id"
         case name, meeting, weekly
-    }
-}
-
-extension DaemonConfig.Counselor.Meeting {
-    enum CodingKeys: String, CodingKey {
-        case joinURL = "join_url"
-        case meetingID = "meeting_id"
-        case passcode
     }
 }

@@ -67,15 +67,9 @@ public struct DaemonConfig: Sendable, Equatable, Codable {
 
     /// One `[[counselors]]` entry; `weekly` defaults to the office's hours.
     public struct Counselor: Sendable, Equatable, Codable {
-        public struct Meeting: Sendable, Equatable, Codable {
-            public var joinURL: String
-            public var meetingID: String
-            public var passcode: String
-        }
-
         public var counselorID: String
         public var name: String
-        public var meeting: Meeting
+        public var meeting: CounselorSettings.Meeting
         public var weekly: WeeklyHours?
     }
 
@@ -103,7 +97,7 @@ public struct DaemonConfig: Sendable, Equatable, Codable {
         counselorEntries?.map { entry in
             CounselorSettings(
                 counselorID: entry.counselorID, name: entry.name,
-                meeting: .init(joinURL: entry.meeting.joinURL, meetingID: entry.meeting.meetingID, passcode: entry.meeting.passcode),
+                meeting: entry.meeting,
                 weekly: entry.weekly ?? officeSection.hours)
         }
     }
@@ -175,8 +169,7 @@ public struct DaemonConfig: Sendable, Equatable, Codable {
         written.counselorEntries = effectiveCounselors.map { counselor in
             Counselor(
                 counselorID: counselor.counselorID, name: counselor.name,
-                meeting: .init(
-                    joinURL: counselor.meeting.joinURL, meetingID: counselor.meeting.meetingID, passcode: counselor.meeting.passcode),
+                meeting: counselor.meeting,
                 weekly: counselor.weekly)
         }
         let text = (try? TOMLEncoder(options: [.allowLiteralStrings, .allowMultilineStrings, .allowUnicodeStrings]).encode(written)) ?? ""

@@ -34,8 +34,6 @@ public final class Dispatcher: Sendable {
     /// and the writer at 0, `mixed` lost 4–7 %.
     let readQueue = DispatchQueue(label: "soudan.readers", qos: .default, attributes: .concurrent)
 
-    public var operations: [String: Operation] { router.operations }
-
     init(
         operations: [Operation], store: Store, writer: SingleWriter, pendingAccess: PendingAccessRecords,
         clock: OfficeClock, stats: Stats, events: EventSignal, logger: Logger

@@ -1,5 +1,6 @@
 import Foundation
 import SoudanClient
+import SoudanDomain
 import SoudanProtocol
 
 /// What one simulated local service does, step by step.
@@ -32,36 +33,23 @@ struct LoadWeek: Sendable {
     /// The slots the booking flows ask for (every slot of office hours on `days`);
     /// filled by `LoadOffice.prepare`.
     var slots: [String] = []
+    private let mondayDate: CivilDate
 
     /// `slots.available` arguments for the week (the read scenarios).
     var range: JSONObject {
-        ["from": .string(Self.date(monday.adding(days: 1))), "to": .string(Self.date(monday.adding(days: 7)))]
+        ["from": .string(mondayDate.adding(days: 1).description), "to": .string(mondayDate.adding(days: 7).description)]
     }
 
     /// The first Monday 09:00 office time at or after `now`, and its week (at,
     /// so that runs one after another on a manual clock share the week).
     init(after now: Instant) {
-        let day = Int64((now.seconds + WireTime.officeOffsetSeconds).floorDivided(by: 86_400))
-        // 1970-01-01 was a Thursday: day 4 was a Monday.
-        var monday = day + (7 - (day + 3) % 7) % 7
-        func nineOClock(_ day: Int64) -> Instant { Instant(seconds: day * 86_400 + 9 * 3600 - WireTime.officeOffsetSeconds) }
-        if nineOClock(monday) < now { monday += 7 }
-        self.monday = nineOClock(monday)
-        days = (1...4).map { Self.date(nineOClock(monday).adding(days: $0)) }
+        let today = OfficeCalendar.local(now).date
+        var date = today.adding(days: (8 - today.weekday) % 7)  // weekday: 0 Sunday, 1 Monday
+        if OfficeCalendar.instant(date, minute: 9 * 60) < now { date = date.adding(days: 7) }
+        mondayDate = date
+        monday = OfficeCalendar.instant(date, minute: 9 * 60)
+        days = (1...4).map { date.adding(days: $0).description }
     }
-
-    static func date(_ instant: Instant) -> String { String(WireTime.format(instant).prefix(10)) }
-}
-
-extension Int64 {
-    func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
-}
-
-extension Instant {
-    func adding(days: Int64) -> Instant { Instant(seconds: seconds + days * 86_400) }
 }
 
 /// The office the scenarios book into: counselors added through the API, a

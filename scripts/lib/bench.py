@@ -12,6 +12,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "protocol", "clients", "python"))
+from soudan_client import SoudanClient  # noqa: E402
 BIN = os.path.join(ROOT, ".build", "release")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 DURATION = 3 if QUICK else 10
@@ -98,23 +100,9 @@ def load(daemon, scenario, connections=CLIENTS, duration=DURATION, rate=None, pi
 
 
 def admin_call(daemon, op, args=None):
-    """One request on the daemon's admin socket; its result."""
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(30)
-        s.connect(daemon.admin)
-        body = json.dumps({"id": 1, "op": op, "args": args or {}}).encode()
-        s.sendall(struct.pack(">I", len(body)) + body)
-        head = b""
-        while len(head) < 4:
-            head += s.recv(4 - len(head))
-        size = struct.unpack(">I", head)[0]
-        data = b""
-        while len(data) < size:
-            data += s.recv(size - len(data))
-    reply = json.loads(data)
-    if not reply.get("ok"):
-        raise SystemExit("bench: %s failed: %s" % (op, reply))
-    return reply["result"]
+    """One request on the daemon's admin socket, with the project's Python client; its result."""
+    with SoudanClient(daemon.admin) as client:
+        return client.call(op, args)
 
 
 def book_with_writer_cost(daemon):
@@ -218,16 +206,24 @@ def scale(main_daemon, results, daemons):
     daemons.append(scaled)
     results["scale"] = {"consultations": consultations, "bytes": size, "bytes_per_consultation": round(size / consultations),
                         "ready_ms": round(scaled.ready_ms, 1)}
-    scale_rounds = []
-    for number in range(1, ROUNDS + 1):
-        log("round %d of %d: book on the empty database, then on the 5M one" % (number, ROUNDS))
-        scale_rounds.append({"empty": load(main_daemon, "book"), "scaled": load(scaled, "book")})
-    results["scale_rounds"] = scale_rounds
-    chosen = median_round(scale_rounds, lambda r: r["scaled"]["throughput"] / r["empty"]["throughput"])
+    results["scale_rounds"], chosen = alternating("book on the empty database, then on the 5M one", ("empty", main_daemon),
+                                                  ("scaled", scaled))
     results["book_scaled"] = chosen["scaled"]
     results["book_beside_scaled"] = chosen["empty"]
     scaled.stop()
     daemons.remove(scaled)
+
+
+def alternating(log_line, first, second):
+    """book on two daemons, each (name, daemon), in alternating rounds: a shared
+    machine drifts between minutes, not between neighbours. Returns every round,
+    as {name: result}, and the one whose second/first ratio is the median."""
+    (first_name, first_daemon), (second_name, second_daemon) = first, second
+    rounds = []
+    for number in range(1, ROUNDS + 1):
+        log("round %d of %d: %s" % (number, ROUNDS, log_line))
+        rounds.append({first_name: load(first_daemon, "book"), second_name: load(second_daemon, "book")})
+    return rounds, median_round(rounds, lambda r: r[second_name]["throughput"] / r[first_name]["throughput"])
 
 
 def median_round(rounds, ratio):
@@ -307,12 +303,8 @@ def main():
                         % (os.path.join(replicated.data_dir, "soudan.sqlite3"), os.path.join(work, "replica")))
             shipper = subprocess.Popen([litestream, "replicate", "-config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                replication_rounds = []
-                for number in range(1, ROUNDS + 1):
-                    log("round %d of %d: book on the plain daemon, then on one Litestream replicates" % (number, ROUNDS))
-                    replication_rounds.append({"plain": load(main_daemon, "book"), "replicated": load(replicated, "book")})
-                results["replication_rounds"] = replication_rounds
-                chosen = median_round(replication_rounds, lambda r: r["replicated"]["throughput"] / r["plain"]["throughput"])
+                results["replication_rounds"], chosen = alternating(
+                    "book on the plain daemon, then on one Litestream replicates", ("plain", main_daemon), ("replicated", replicated))
                 results["book_replicated"] = chosen["replicated"]
                 results["book_beside_replicated"] = chosen["plain"]
             finally:
@@ -349,12 +341,8 @@ def main():
         # Beside the empty database in alternating rounds, like the anchors above:
         # one loaded run against a figure from minutes earlier measured the drift
         # of this shared machine (book moved between 10.9k and 15.8k in one run).
-        loaded_rounds = []
-        for number in range(1, ROUNDS + 1):
-            log("round %d of %d: book on the empty database, then on the loaded one" % (number, ROUNDS))
-            loaded_rounds.append({"empty": load(main_daemon, "book"), "loaded": load(loaded, "book")})
-        results["loaded_rounds"] = loaded_rounds
-        loaded_round = median_round(loaded_rounds, lambda r: r["loaded"]["throughput"] / r["empty"]["throughput"])
+        results["loaded_rounds"], loaded_round = alternating(
+            "book on the empty database, then on the loaded one", ("empty", main_daemon), ("loaded", loaded))
         results["book_loaded"] = loaded_round["loaded"]
         results["book_empty_beside_loaded"] = loaded_round["empty"]
         loaded.stop()

@@ -29,7 +29,6 @@ import shutil
 import signal
 import socket
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,8 @@ import time
 from datetime import datetime, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "protocol", "clients", "python"))
+from soudan_client import SoudanClient, SoudanError  # noqa: E402
 BIN = os.path.join(ROOT, ".build", os.environ.get("SOUDAN_BUILD", "release"))
 LITESTREAM = sys.argv[1]
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -52,14 +53,10 @@ def now_ms():
     return int(time.time() * 1000)
 
 
-def call(path, op, args=None, timeout=30):
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(timeout)
-        s.connect(path)
-        body = json.dumps({"id": 1, "op": op, "args": args or {}}).encode()
-        s.sendall(struct.pack(">I", len(body)) + body)
-        size = struct.unpack(">I", s.recv(4, socket.MSG_WAITALL))[0]
-        return json.loads(s.recv(size, socket.MSG_WAITALL))
+def call(path, op, args=None):
+    """One request with the project's Python client; its result, or its SoudanError raised."""
+    with SoudanClient(path) as client:
+        return client.call(op, args)
 
 
 def can_connect(path):
@@ -143,9 +140,12 @@ def check_restored(daemon, database, acks, killed_ms):
     integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     if integrity != "ok":
         problems.append("integrity_check: %s" % integrity)
-    verify = call(daemon.admin, "audit.verify")
-    if not (verify.get("ok") and verify["result"].get("ok")):
-        problems.append("audit.verify: %s" % verify)
+    try:
+        verify = call(daemon.admin, "audit.verify")
+        if not verify.get("ok"):
+            problems.append("audit.verify: %s" % verify)
+    except SoudanError as error:
+        problems.append("audit.verify: %s" % error)
     for columns in ("counselor_id, start", "seeker_no, start"):
         doubled = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM consultation WHERE status IN ('scheduled', 'in_progress')"
                              " GROUP BY %s HAVING COUNT(*) > 1)" % columns).fetchone()[0]
@@ -240,12 +240,10 @@ def point_in_time(work):
                                                   "webcam_device": True}),
                              ("seeker.consent", {"seeker_no": seeker, "terms_version": "1", "zoom_terms": True,
                                                  "acknowledge": {"no_recording": True, "private_room": True, "device_ready": True}})):
-                reply = call(daemon.service, op, args)
-                if not reply.get("ok"):
-                    raise SystemExit("replica-test: %s: %s" % (op, reply))
+                call(daemon.service, op, args)
             request = call(daemon.service, "booking.request", {"seeker_no": seeker, "name": name, "phone": "090-0000-0000",
                                                                "preferences": ["2026-12-02T10:00:00+09:00"], "channel": "web"})
-            request_id = request["result"]["request"]["request_id"]
+            request_id = request["request"]["request_id"]
             call(daemon.service, "booking.withdraw", {"request_id": request_id})
             names[request_id] = name
         # Two days on, so that a purge "before today" reaches them.
@@ -254,7 +252,7 @@ def point_in_time(work):
         before_purge = datetime.now(timezone.utc)
         time.sleep(1.5)
         purge = call(daemon.admin, "privacy.purge", {"before": "2026-12-02"})
-        if not purge.get("ok") or purge["result"]["purged"]["requests"] < len(names):
+        if purge["purged"]["requests"] < len(names):
             problems.append("the purge did not erase the requests: %s" % purge)
         time.sleep(2.5)  # the purge replicated too
         live = sqlite3.connect("file:%s?mode=ro" % database, uri=True)
